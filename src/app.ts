@@ -1,0 +1,80 @@
+// buildApp: the whole HTTP service for a config and an open store. `serve` and the tests both build
+// it here, with the same parsers, limits and Ajv options, so tests exercise what production runs.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Config } from './config.ts'
+import { requireAdminKey } from './http/auth.ts'
+import { installErrorHandler } from './http/error-handler.ts'
+import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
+import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
+import { adminMessageRoutes } from './http/routes/admin/messages.ts'
+import { healthRoutes } from './http/routes/health.ts'
+import type { Store } from './store/connect.ts'
+import { AppError } from './errors.ts'
+
+export interface AppOptions {
+  config: Config
+  store: Store
+  /** pino options or false; tests pass false. */
+  logger?: FastifyServerOptions['logger']
+}
+
+const VERSION = '0.1.0'
+
+export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
+  const limits: ParamLimits = { bodyLimit: config.server.bodyLimit, parameterLimit: config.server.parameterLimit }
+  const app = Fastify({
+    logger: logger ?? { level: config.server.logLevel },
+    bodyLimit: config.server.bodyLimit,
+    routerOptions: {
+      // Bad query strings are answered by the list routes (which re-parse with errors); elsewhere an
+      // unparseable query string is simply empty.
+      querystringParser: (s: string) => {
+        try {
+          return parseBracketed(s, limits, 'query')
+        } catch {
+          return {}
+        }
+      },
+    },
+    ajv: {
+      // Unknown body fields are errors, never silently dropped; form bodies arrive as strings.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true },
+    },
+  })
+
+  // curl's -d sends a form content type even for JSON text (the documented Dialog Update example).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseBody(body as string, request.headers['content-type'], limits))
+    } catch (error) {
+      done(error as AppError, undefined)
+    }
+  })
+
+  installErrorHandler(app)
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'parley',
+        version: VERSION,
+        description: "A self-hosted chat backend speaking ConnectyCube's REST conventions.",
+      },
+      components: {
+        securitySchemes: { adminKey: { type: 'apiKey', in: 'header', name: 'CB-Administration-API-Key' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  healthRoutes(app, store)
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdminKey(store))
+    adminDialogRoutes(admin, { store, limits })
+    adminMessageRoutes(admin, { store, limits })
+  })
+  return app
+}

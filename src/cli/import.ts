@@ -1,0 +1,50 @@
+// `parley import dialogs|messages FILE|-`: admin-format items in, upserted by _id. Progress and every
+// rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
+import { createReadStream, statSync } from 'node:fs'
+import { Command, Argument } from 'commander'
+import cliProgress from 'cli-progress'
+import type { Flags } from '../config.ts'
+import { importItems, readItems, type ImportKind } from '../services/import.ts'
+import { withStore, withStoreOptions } from './common.ts'
+
+export function importCommand(): Command {
+  return withStoreOptions(new Command('import'))
+    .description('Import dialogs or messages: NDJSON, a JSON array, or saved {"items": [...]} pages')
+    .addArgument(new Argument('<kind>', 'what the file holds').choices(['dialogs', 'messages']))
+    .argument('<file>', "a file, or - for standard input")
+    .action(async (kind: ImportKind, file: string, opts: Flags) => {
+      const input = file === '-' ? process.stdin : createReadStream(file)
+      const total = file === '-' ? 0 : statSync(file).size
+      let bytes = 0
+      input.on('data', (chunk: Buffer | string) => (bytes += chunk.length))
+
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: `importing ${kind} [{bar}] {percentage}% | {imported} imported, {rejected} rejected | {duration}s`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : null
+      bar?.start(total || 1, 0, { imported: 0, rejected: 0 })
+      let lastLine = Date.now()
+      const started = Date.now()
+
+      const report = await withStore(opts, (store) =>
+        importItems(store, kind, readItems(input), (r) => {
+          bar?.update(total ? bytes : 0, { imported: r.imported, rejected: r.rejected.length })
+          if (!bar && Date.now() - lastLine > 2000) {
+            lastLine = Date.now()
+            process.stderr.write(`importing ${kind}: ${r.imported} imported, ${r.rejected.length} rejected\n`)
+          }
+        }),
+      )
+      bar?.update(total || 1, { imported: report.imported, rejected: report.rejected.length })
+      bar?.stop()
+
+      for (const r of report.rejected) process.stderr.write(`rejected ${r.where}: ${r.reason}\n`)
+      const seconds = (Date.now() - started) / 1000
+      process.stderr.write(
+        `Imported ${report.imported} ${kind}, rejected ${report.rejected.length} (${seconds.toFixed(1)} s, ${Math.round(report.imported / Math.max(seconds, 0.001))}/s).\n`,
+      )
+      if (report.rejected.length > 0) process.exitCode = 1
+    })
+}

@@ -1,0 +1,76 @@
+// `parley serve`: migrate, make sure an admin key exists (printing a new one once), optionally load
+// the demo data, then listen. SIGINT/SIGTERM drain in-flight requests and close the store.
+import { Command } from 'commander'
+import { buildApp } from '../app.ts'
+import { loadConfig, type Flags } from '../config.ts'
+import { demoData } from '../services/demo-data.ts'
+import { importValues } from '../services/import.ts'
+import { createAdminKey, hasActiveKey } from '../services/keys.ts'
+import { createStore, migrate, type Store } from '../store/connect.ts'
+import { countMatching } from '../store/items.ts'
+import { withStoreOptions } from './common.ts'
+
+interface ServeFlags extends Flags {
+  demo?: boolean
+}
+
+export function serveCommand(): Command {
+  return withStoreOptions(new Command('serve'))
+    .description('Run the HTTP server')
+    .option('--port <port>', 'port to listen on (env PARLEY_PORT)', undefined)
+    .option('--host <host>', 'address to listen on (env PARLEY_HOST)', undefined)
+    .option('--log-level <level>', 'pino log level (env PARLEY_LOG_LEVEL)', undefined)
+    .option('--demo', 'fill an empty database with a realistic demo data set')
+    .action(serve)
+}
+
+async function loadDemo(store: Store): Promise<void> {
+  if ((await countMatching(store, 'dialogs', { conditions: [] })) > 0) {
+    process.stderr.write('--demo: the database already has dialogs; leaving it as it is.\n')
+    return
+  }
+  const data = demoData({ dialogs: 300, messagesPerDialog: 20 })
+  const messages = [...data.messages()]
+  await importValues(store, 'messages', messages)
+  await importValues(store, 'dialogs', data.dialogs)
+  process.stderr.write(`--demo: loaded ${data.dialogs.length} dialogs and ${messages.length} messages.\n`)
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = loadConfig(process.env, flags)
+  const store = createStore(config.store)
+  await migrate(store)
+  if (flags.demo) await loadDemo(store)
+
+  const app = await buildApp({ config, store })
+  const url = await app.listen({ host: config.server.host, port: config.server.port })
+  app.log.info({ store: store.dialect.name, location: store.location }, `parley listening on ${url}`)
+
+  if (!(await hasActiveKey(store))) {
+    const { key } = await createAdminKey(store, 'default')
+    process.stdout.write(
+      [
+        '',
+        'No Administration API key existed, so one was created. It is shown only this once:',
+        '',
+        `  ${key}`,
+        '',
+        'Try it:',
+        `  curl -H "CB-Administration-API-Key: ${key}" "${url}/admin/chat/list?limit=5"`,
+        '',
+      ].join('\n') + '\n',
+    )
+  }
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info(`${signal}: draining requests and closing`)
+    await app.close()
+    await store.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}

@@ -1,0 +1,44 @@
+// Every failure leaves as ConnectyCube's `{"errors": …}` with a 4xx that says what to fix; anything
+// unexpected is logged in full and answered with a masked 500 (no stack, no SQL).
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { AppError } from '../errors.ts'
+
+interface ValidationIssue {
+  instancePath: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+/** Ajv issue → the parameter's name as the caller wrote it (`user_id`, `push_all.occupants_ids`). */
+function nameOf(issue: ValidationIssue, part: string | undefined): string {
+  const path = issue.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.')
+  const extra = issue.params?.additionalProperty ?? issue.params?.missingProperty
+  const name = [path, extra].filter(Boolean).join('.')
+  return name || part || 'body'
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.status(error.status).send({ errors: error.details })
+    }
+    if (error.validation) {
+      const errors: Record<string, string[]> = {}
+      for (const issue of error.validation as ValidationIssue[]) {
+        const message = issue.params?.additionalProperty ? 'is not an accepted parameter' : (issue.message ?? 'is invalid')
+        ;(errors[nameOf(issue, error.validationContext)] ??= []).push(message)
+      }
+      return reply.status(error.validationContext === 'body' ? 422 : 400).send({ errors })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({ errors: [error.message] })
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.status(500).send({ errors: ['Internal server error'] })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ errors: [`No route ${request.method} ${request.url.split('?')[0]}`] })
+  })
+}

@@ -1,0 +1,42 @@
+// The shape both admin lists share: parameters from the query string or GET body, parsed by the list
+// language (src/query), a page or a count back.
+import type { FastifyInstance } from 'fastify'
+import type { TSchema } from 'typebox'
+import type { ListAnswer } from '../../../services/admin-lists.ts'
+import type { Store } from '../../../store/connect.ts'
+import { listParams, type ParamLimits } from '../../params.ts'
+import { errorResponses } from '../../schemas/common.ts'
+
+export interface AdminRouteDeps {
+  store: Store
+  limits: ParamLimits
+}
+
+interface ListRoute {
+  url: string
+  summary: string
+  query: TSchema
+  response: TSchema
+  list(store: Store, params: Record<string, unknown>): Promise<ListAnswer>
+}
+
+export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: ListRoute): void {
+  app.get(route.url, {
+    schema: {
+      tags: ['admin'],
+      summary: route.summary,
+      description: 'Parameters may also be sent as a form or JSON body of the GET, as `curl -X GET -d` does.',
+      querystring: route.query,
+      response: { 200: route.response, ...errorResponses },
+    },
+    // The list language validates parameters itself (naming each bad one); the querystring schema
+    // above is for the OpenAPI document only.
+    validatorCompiler: () => () => true,
+    handler: async (request, reply) => {
+      const answer = await route.list(deps.store, await listParams(request, deps.limits))
+      // A count answer is not a page: send it as is rather than through the page serialiser.
+      if (!('total_entries' in answer)) return reply.serializer(JSON.stringify).send(answer)
+      return answer
+    },
+  })
+}

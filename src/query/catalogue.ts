@@ -1,0 +1,79 @@
+// Per resource, the fields a list request may filter and sort on: wire name → column, value kind,
+// allowed operators. The parameter language knows nothing else about the resources.
+
+export const OPERATORS = ['gt', 'gte', 'lt', 'lte', 'ne', 'in', 'nin', 'all', 'ctn'] as const
+export type Operator = (typeof OPERATORS)[number]
+/** `eq` is what `field=value` means; it has no bracket form. */
+export type Op = Operator | 'eq'
+
+export type FieldKind =
+  | 'objectid' // 24 hex chars, compared as text (byte order = time order)
+  | 'time' // stored in ms, filtered in unix seconds at second precision
+  | 'int'
+  | 'string'
+  | 'int_array' // JSON array of ints: eq = contains
+  | 'object_array' // JSON array of objects, filtered on one key (attachments.type)
+  | 'json_key' // one key of a JSON object, given as extensions[key]
+
+export interface Field {
+  readonly column: string
+  readonly kind: FieldKind
+  /** For object_array: the key inside each element. */
+  readonly key?: string
+}
+
+export interface Catalogue {
+  /** Used in messages: "dialogs" or "messages". */
+  readonly resource: string
+  readonly fields: Readonly<Record<string, Field>>
+  /** Fields accepted by sort_asc / sort_desc. */
+  readonly sortable: readonly string[]
+  readonly defaultSort: { readonly field: string; readonly direction: 'asc' | 'desc' }
+}
+
+const SCALAR_OPS: readonly Op[] = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin']
+export const OPS_OF_KIND: Record<FieldKind, readonly Op[]> = {
+  objectid: SCALAR_OPS,
+  time: SCALAR_OPS,
+  int: SCALAR_OPS,
+  string: [...SCALAR_OPS, 'ctn'],
+  int_array: ['eq', 'ne', 'in', 'nin', 'all'],
+  object_array: ['eq', 'ne', 'in', 'nin', 'all'],
+  json_key: ['eq', 'ne', 'in', 'nin', 'ctn'],
+}
+
+/** The Administration API's Dialogs List: its own filters plus those of Retrieve Dialogs. */
+export const ADMIN_DIALOGS: Catalogue = {
+  resource: 'dialogs',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    type: { column: 'type', kind: 'int' },
+    name: { column: 'name', kind: 'string' },
+    user_id: { column: 'user_id', kind: 'int' },
+    last_message_date_sent: { column: 'last_message_date_sent', kind: 'int' },
+    occupants_ids: { column: 'occupants_ids', kind: 'int_array' },
+    extensions: { column: 'extensions', kind: 'json_key' },
+  },
+  sortable: ['created_at', 'updated_at', '_id'],
+  defaultSort: { field: '_id', direction: 'desc' },
+}
+
+/** The Administration API's Messages List: its own filters plus those of Retrieve Messages. */
+export const ADMIN_MESSAGES: Catalogue = {
+  resource: 'messages',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    chat_dialog_id: { column: 'chat_dialog_id', kind: 'objectid' },
+    sender_id: { column: 'sender_id', kind: 'int' },
+    recipient_id: { column: 'recipient_id', kind: 'int' },
+    date_sent: { column: 'date_sent', kind: 'int' },
+    message: { column: 'message', kind: 'string' },
+    'attachments.type': { column: 'attachments', kind: 'object_array', key: 'type' },
+  },
+  sortable: ['created_at', 'updated_at', '_id'],
+  defaultSort: { field: '_id', direction: 'desc' },
+}

@@ -1,0 +1,24 @@
+// The Administration API's two lists. Listing has no side effects: unlike the user-facing Retrieve
+// Messages, nothing is marked read or delivered.
+import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../query/catalogue.ts'
+import { parseListQuery } from '../query/parse.ts'
+import { planList } from '../query/plan.ts'
+import type { Store } from '../store/connect.ts'
+import { countMatching, listPage, type ItemTable } from '../store/items.ts'
+import { dialogCodec } from './dialog-item.ts'
+import type { Item, ItemCodec } from './items.ts'
+import { messageCodec } from './message-item.ts'
+
+export type ListAnswer =
+  | { total_entries: number; skip: number; limit: number; items: Item[] }
+  | { items: { count: number } }
+
+async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>): Promise<ListAnswer> {
+  const plan = planList(parseListQuery(params, catalogue), catalogue)
+  if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
+  const [rows, total] = await Promise.all([listPage(store, table, plan), countMatching(store, table, plan)])
+  return { total_entries: total, skip: plan.skip, limit: plan.limit, items: rows.map((r) => codec.toItem(r, store.dialect)) }
+}
+
+export const listAdminDialogs = (store: Store, params: Record<string, unknown>) => list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params)
+export const listAdminMessages = (store: Store, params: Record<string, unknown>) => list(store, 'messages', ADMIN_MESSAGES, messageCodec, params)

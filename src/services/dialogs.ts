@@ -1,0 +1,99 @@
+// Changing dialogs. Today: the Administration API's Dialog Update (the Update Dialog fields, plus
+// is_muted for one user). The chat API's dialog actions will live here too.
+import { AppError, ParameterErrors, notFound } from '../errors.ts'
+import type { Store } from '../store/connect.ts'
+import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
+import { dialogCodec } from './dialog-item.ts'
+import type { Item } from './items.ts'
+
+export interface IdListChanges {
+  occupants_ids?: Array<number | string>
+  admins_ids?: Array<number | string>
+  pinned_messages_ids?: string[]
+}
+
+export interface DialogUpdate {
+  name?: string | null
+  photo?: string | null
+  description?: string | null
+  extensions?: Record<string, unknown> | null
+  permissions?: { allow_preview?: boolean | null } | null
+  push_all?: IdListChanges
+  pull_all?: IdListChanges
+  user_id?: number
+  is_muted?: boolean
+}
+
+const OBJECT_ID = /^[0-9a-fA-F]{24}$/
+const LIST_FIELDS = ['occupants_ids', 'admins_ids', 'pinned_messages_ids'] as const
+
+export function checkDialogId(id: string): string {
+  if (!OBJECT_ID.test(id)) throw new AppError('bad_parameter', { dialog_id: ['must be an ObjectId (24 hex characters)'] })
+  return id.toLowerCase()
+}
+
+/** Adds `add` (keeping order, no duplicates) and removes `remove`. */
+function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
+  const out = current.filter((v) => !remove.includes(v))
+  for (const v of add) if (!out.includes(v) && !remove.includes(v)) out.push(v)
+  return out
+}
+
+/** Extensions are stored with string values, as ConnectyCube casts them. */
+function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
+  if (ext === null) return null
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(ext)) {
+    if (v !== null && v !== undefined) Object.defineProperty(out, k, { value: typeof v === 'string' ? v : JSON.stringify(v), enumerable: true })
+  }
+  return out
+}
+
+export async function adminUpdateDialog(store: Store, rawId: string, update: DialogUpdate): Promise<Item> {
+  const id = checkDialogId(rawId)
+  const errors = new ParameterErrors()
+  if (update.is_muted !== undefined && update.user_id === undefined) errors.add('user_id', 'is required with is_muted')
+  if (update.user_id !== undefined && update.is_muted === undefined) errors.add('is_muted', 'is required with user_id')
+  errors.throwIfAny('invalid_field')
+
+  return store.db.transaction().execute(async (trx) => {
+    const tx = { ...store, db: trx }
+    const row = await lockDialog(tx, id)
+    if (!row) throw notFound('Dialog')
+    const current = dialogCodec.toItem(row, store.dialect)
+    const next: Record<string, unknown> = {}
+
+    for (const key of ['name', 'photo', 'description'] as const) if (update[key] !== undefined) next[key] = update[key]
+    if (update.extensions !== undefined) next.extensions = castExtensions(update.extensions)
+    if (update.permissions !== undefined) next.permissions = update.permissions
+
+    for (const field of LIST_FIELDS) {
+      const add = update.push_all?.[field]
+      const remove = update.pull_all?.[field]
+      if (add === undefined && remove === undefined) continue
+      const norm = (list: Array<string | number> | undefined) =>
+        list?.map((v) => (field === 'pinned_messages_ids' ? String(v).toLowerCase() : Number(v)))
+      if (field === 'occupants_ids' && current.type === 3) {
+        errors.add('occupants_ids', 'a private dialog (type 3) always has its two occupants')
+        continue
+      }
+      if (field === 'pinned_messages_ids' && add) {
+        const ids = norm(add) as string[]
+        const found = new Set(await messagesInDialog(tx, id, ids))
+        for (const m of ids) if (!found.has(m)) errors.add('push_all.pinned_messages_ids', `message ${m} is not in this dialog`)
+      }
+      next[field] = edit((current[field] as Array<string | number> | null) ?? [], norm(add), norm(remove))
+    }
+
+    if (update.user_id !== undefined) {
+      const silent = (current.silent_ids as number[] | null) ?? []
+      next.silent_ids = update.is_muted ? edit(silent, [update.user_id]) : edit(silent, [], [update.user_id])
+    }
+    errors.throwIfAny('invalid_field')
+
+    // Times are kept at whole seconds, as ConnectyCube shows them.
+    const updatedAt = Math.floor(Date.now() / 1000) * 1000
+    const written = await writeDialog(tx, id, next, updatedAt)
+    return dialogCodec.toItem(written, store.dialect)
+  })
+}

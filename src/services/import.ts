@@ -1,0 +1,135 @@
+// Import of admin-format items (NDJSON, a JSON array, or saved {"items": [...]} pages): each item is
+// validated by the item codec and upserted by _id in batches. A bad item is reported with where it
+// was and why, and skipped; the good ones are kept.
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import type { Store } from '../store/connect.ts'
+import { upsertRows, type ItemTable } from '../store/items.ts'
+import { dialogCodec } from './dialog-item.ts'
+import type { Item, ItemCodec } from './items.ts'
+import { messageCodec } from './message-item.ts'
+
+export type ImportKind = 'dialogs' | 'messages'
+export const CODEC_OF: Record<ImportKind, ItemCodec> = { dialogs: dialogCodec, messages: messageCodec }
+
+export interface Located {
+  /** "line 12" or "line 3, item 5": where the item stood in the input. */
+  readonly where: string
+  readonly value: unknown
+}
+
+export interface Rejection {
+  readonly where: string
+  readonly reason: string
+}
+
+export interface ImportReport {
+  imported: number
+  rejected: Rejection[]
+}
+
+const BATCH = 1000
+
+/** Items of a page object ({"items": [...]}) or of an array, else the value itself. */
+function* expand(value: unknown, where: string): Generator<Located> {
+  const list = Array.isArray(value)
+    ? value
+    : typeof value === 'object' && value !== null && !('_id' in value) && Array.isArray((value as { items?: unknown }).items)
+      ? (value as { items: unknown[] }).items
+      : null
+  if (list === null) {
+    yield { where, value }
+    return
+  }
+  for (let i = 0; i < list.length; i++) yield { where: `${where}, item ${i + 1}`, value: list[i] }
+}
+
+/**
+ * Reads items from a file path or '-' (stdin). NDJSON is read line by line in constant memory; a
+ * document that is not NDJSON (a pretty-printed array or page) is read whole.
+ */
+export async function* readItems(input: Readable): AsyncGenerator<Located | Rejection> {
+  const lines = createInterface({ input, crlfDelay: Infinity })
+  let lineNo = 0
+  let sawItem = false
+  let whole: string[] | null = null
+  for await (const line of lines) {
+    lineNo++
+    if (whole) {
+      whole.push(line)
+      continue
+    }
+    const text = line.trim()
+    if (text === '') continue
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (error) {
+      // A first line that opens a value but is not JSON on its own starts a multi-line document.
+      if (!sawItem && /^[[{]/.test(text)) {
+        whole = [line]
+        continue
+      }
+      yield { where: `line ${lineNo}`, reason: `not valid JSON: ${(error as Error).message}` }
+      continue
+    }
+    sawItem = true
+    yield* expand(value, `line ${lineNo}`)
+  }
+  if (whole) {
+    let value: unknown
+    try {
+      value = JSON.parse(whole.join('\n'))
+    } catch (error) {
+      yield { where: 'document', reason: `not valid JSON: ${(error as Error).message}` }
+      return
+    }
+    yield* expand(value, 'document')
+  }
+}
+
+const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
+
+/**
+ * Validates and upserts everything `source` yields, BATCH rows per transaction. Within one run a
+ * later item with the same _id replaces an earlier one, as the upsert would across runs.
+ */
+export async function importItems(
+  store: Store,
+  kind: ImportKind,
+  source: AsyncIterable<Located | Rejection> | Iterable<Located | Rejection>,
+  onProgress: (report: ImportReport) => void = () => {},
+): Promise<ImportReport> {
+  const codec = CODEC_OF[kind]
+  const report: ImportReport = { imported: 0, rejected: [] }
+  let batch = new Map<string, Record<string, unknown>>()
+  const flush = async () => {
+    if (batch.size === 0) return
+    await upsertRows(store, kind as ItemTable, [...batch.values()])
+    report.imported += batch.size
+    batch = new Map()
+    onProgress(report)
+  }
+  for await (const entry of source) {
+    if (isRejection(entry)) {
+      report.rejected.push(entry)
+      continue
+    }
+    const result = codec.fromItem(entry.value)
+    if ('errors' in result) {
+      report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
+      continue
+    }
+    batch.set(result.row.id as string, result.row)
+    if (batch.size >= BATCH) await flush()
+  }
+  await flush()
+  return report
+}
+
+/** Items already in memory (tests, the demo data): imported, with any rejection thrown. */
+export async function importValues(store: Store, kind: ImportKind, items: Item[]): Promise<number> {
+  const report = await importItems(store, kind, items.map((value, i) => ({ where: `item ${i + 1}`, value })))
+  if (report.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(report.rejected.slice(0, 3))}`)
+  return report.imported
+}

@@ -1,0 +1,71 @@
+// Opening a store: the only file that imports the database drivers. Returns the Kysely handle, the
+// dialect's capabilities, and a close() that drains the pool.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import type { StoreConfig } from '../config.ts'
+import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
+import { migrationProvider } from './migrations/index.ts'
+import type { Database } from './schema.ts'
+
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly dialect: Dialect
+  /** Where the data lives, for logs: a file path or the URL without its password. */
+  readonly location: string
+  close(): Promise<void>
+}
+
+export function createStore(config: StoreConfig): Store {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config.poolSize) : openSqlite(config.dbFile)
+}
+
+function openSqlite(file: string): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const database = new SQLite(file)
+  database.pragma('journal_mode = WAL')
+  // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
+  database.pragma('synchronous = NORMAL')
+  database.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return { db, dialect: sqliteDialect, location: file, close: () => db.destroy() }
+}
+
+function openPostgres(url: string, poolSize: number): Store {
+  // BIGINT (times in ms, user ids) arrives as text by default; every value we store fits in 2^53.
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+  return { db, dialect: postgresDialect, location, close: () => db.destroy() }
+}
+
+/** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
+export async function migrate(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) })
+  const run = async (): Promise<string[]> => {
+    const { error, results } = await migrator.migrateToLatest()
+    if (error) throw error
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  }
+  if (store.dialect.name !== 'postgres') return run()
+  // Kysely's migrator already takes a lock on PostgreSQL; ours covers the lock table's creation too.
+  return store.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(727274)`.execute(conn)
+    try {
+      return await run()
+    } finally {
+      await sql`select pg_advisory_unlock(727274)`.execute(conn)
+    }
+  })
+}
+
+/** A cheap round trip, for /health. */
+export async function ping(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db)
+}

@@ -1,0 +1,41 @@
+// Administration API keys. Only a SHA-256 of each key is stored; keys are 256 random bits, so a
+// fast hash is enough (there is nothing to brute-force) and lets a request find its key by index.
+import type { Store } from './connect.ts'
+import type { AdminKeyRow } from './schema.ts'
+
+export async function insertKey(store: Store, name: string, keyHash: string, now: number): Promise<AdminKeyRow> {
+  return store.db
+    .insertInto('admin_keys')
+    .values({ name, key_hash: keyHash, created_at: now, last_used_at: null, revoked_at: null })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export async function findKeyByHash(store: Store, keyHash: string): Promise<AdminKeyRow | undefined> {
+  return store.db.selectFrom('admin_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
+}
+
+export async function listKeys(store: Store): Promise<AdminKeyRow[]> {
+  return store.db.selectFrom('admin_keys').selectAll().orderBy('id').execute()
+}
+
+export async function countActiveKeys(store: Store): Promise<number> {
+  const rows = await store.db.selectFrom('admin_keys').select('id').where('revoked_at', 'is', null).execute()
+  return rows.length
+}
+
+/** Revokes by id or by name; returns the keys revoked now. */
+export async function revokeKeys(store: Store, idOrName: string, now: number): Promise<AdminKeyRow[]> {
+  const byId = /^\d+$/.test(idOrName) ? Number(idOrName) : -1
+  return store.db
+    .updateTable('admin_keys')
+    .set({ revoked_at: now })
+    .where((eb) => eb.or([eb('id', '=', byId), eb('name', '=', idOrName)]))
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .execute()
+}
+
+export async function touchKey(store: Store, id: number, now: number): Promise<void> {
+  await store.db.updateTable('admin_keys').set({ last_used_at: now }).where('id', '=', id).execute()
+}

@@ -1,0 +1,20 @@
+// The static, ordered list of migrations. A migration never changes once released: add a new one.
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { Dialect } from '../dialect.ts'
+import * as init from './0001-init.ts'
+
+type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
+
+const STEPS: Record<string, Step> = {
+  '0001-init': init,
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return Object.fromEntries(
+        Object.entries(STEPS).map(([name, step]) => [name, { up: (db: Kysely<unknown>) => step.up(db, dialect) }]),
+      )
+    },
+  }
+}

@@ -1,0 +1,79 @@
+// The database as Kysely sees it. Times are integer milliseconds since the epoch (BIGINT), which
+// compare the same on SQLite and PostgreSQL; the wire shows them at second precision. JSON columns
+// hold arrays and objects (TEXT on SQLite, JSONB on PostgreSQL); see dialect.ts.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+/** A JSON column: written as JSON text, read back as a value (dialect.decodeJson). */
+export type Json = ColumnType<unknown, string | null, string | null>
+
+export interface DialogTable {
+  id: string
+  user_id: number | null
+  type: number
+  name: string | null
+  description: string | null
+  photo: string | null
+  occupants_ids: Json
+  occupants_count: number | null
+  admins_ids: Json
+  pinned_messages_ids: Json
+  silent_ids: Json
+  deleted_ids: Json
+  xmpp_room_jid: string | null
+  is_e2ee: number | null
+  last_message: string | null
+  last_message_id: string | null
+  last_message_user_id: number | null
+  last_message_date_sent: number | null
+  last_message_status: string | null
+  extensions: Json
+  permissions: Json
+  created_at: number
+  updated_at: number
+  /** Top-level keys outside the standard item, kept as given. */
+  extra: Json
+  /** Standard item keys the imported item did not have, so that it comes back without them. */
+  absent: Json
+}
+
+export interface MessageTable {
+  id: string
+  chat_dialog_id: string
+  message: string | null
+  date_sent: number | null
+  sender_id: number | null
+  recipient_id: number | null
+  read_ids: Json
+  delivered_ids: Json
+  deleted_for_ids: Json
+  attachments: Json
+  reactions: Json
+  views_count: number | null
+  edited_at: Json
+  created_at: number
+  updated_at: number
+  /** Custom message parameters ("mission": "take over the planet"), shown as top-level keys. */
+  extra: Json
+  absent: Json
+}
+
+export interface AdminKeyTable {
+  id: Generated<number>
+  name: string
+  key_hash: string
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+export interface Database {
+  dialogs: DialogTable
+  messages: MessageTable
+  admin_keys: AdminKeyTable
+}
+
+export type DialogRow = Selectable<DialogTable>
+export type NewDialogRow = Insertable<DialogTable>
+export type MessageRow = Selectable<MessageTable>
+export type NewMessageRow = Insertable<MessageTable>
+export type AdminKeyRow = Selectable<AdminKeyTable>

@@ -1,0 +1,80 @@
+// The stores every feature test runs against: SQLite always, PostgreSQL too when
+// PARLEY_TEST_DATABASE_URL is set. Each call makes a fresh, empty, migrated database, so nothing
+// leaks between test files (or between describe blocks that ask for their own).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { loadConfig, type StoreConfig } from '../../src/config.ts'
+import { createStore, migrate, type Store } from '../../src/store/connect.ts'
+
+export interface TestStore {
+  readonly store: Store
+  readonly config: StoreConfig
+  /** Closes the store and removes its database. */
+  drop(): Promise<void>
+}
+
+export interface StoreKind {
+  readonly name: 'sqlite' | 'postgres'
+  open(): Promise<TestStore>
+}
+
+const sqlite: StoreKind = {
+  name: 'sqlite',
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-test-'))
+    const config = { ...loadConfig({}).store, dbFile: join(dir, 'parley.db') }
+    const store = createStore(config)
+    await migrate(store)
+    return {
+      store,
+      config,
+      async drop() {
+        await store.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  },
+}
+
+/** A fresh database on the server PARLEY_TEST_DATABASE_URL names. */
+export async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+  const admin = new pg.Client({ connectionString: baseUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(baseUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}
+
+const postgres = (baseUrl: string): StoreKind => ({
+  name: 'postgres',
+  async open() {
+    const db = await createPostgresDatabase(baseUrl)
+    const config = { ...loadConfig({}).store, databaseUrl: db.url, poolSize: 4 }
+    const store = createStore(config)
+    await migrate(store)
+    return {
+      store,
+      config,
+      async drop() {
+        await store.close()
+        await db.drop()
+      },
+    }
+  },
+})
+
+const pgUrl = process.env.PARLEY_TEST_DATABASE_URL
+export const STORES: StoreKind[] = pgUrl ? [sqlite, postgres(pgUrl)] : [sqlite]
