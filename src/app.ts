@@ -56,6 +56,8 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   installErrorHandler(app)
 
   await app.register(swagger, {
+    // Components are named after the schemas' $id (Dialog, Message, Error), not def-N.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       info: {
         title: 'parley',

@@ -21,8 +21,17 @@ function targetOf(target: Target, d: Dialect): Expression<unknown> {
   return target.jsonKey === undefined ? sql.ref(target.column) : d.jsonText(target.column, target.jsonKey)
 }
 
-function compile(c: Condition, d: Dialect): Expression<SqlBool> {
-  const col = targetOf(c.target, d)
+/**
+ * A page is read by walking one index in sort order: the sort column's (or, with a chat_dialog_id
+ * filter, the dialog's composite one). Ranges on the other ordering columns are then filters.
+ */
+function hidden(plan: Pick<ListPlan, 'sort' | 'orderingColumns'>): ReadonlySet<string> {
+  return new Set(plan.orderingColumns.filter((c) => c !== plan.sort.column))
+}
+
+function compile(c: Condition, d: Dialect, hide: ReadonlySet<string>): Expression<SqlBool> {
+  const plain = targetOf(c.target, d)
+  const col = hide.has(c.target.column) && c.target.jsonKey === undefined ? d.noIndex(plain) : plain
   switch (c.test) {
     case 'cmp':
       return sql<SqlBool>`${col} ${sql.raw(c.op)} ${c.value}`
@@ -47,8 +56,10 @@ function compile(c: Condition, d: Dialect): Expression<SqlBool> {
   }
 }
 
-export function whereOf(plan: Pick<ListPlan, 'conditions'>, d: Dialect): Expression<SqlBool> {
-  return and(plan.conditions.map((c) => compile(c, d)))
+/** The WHERE of a plan. Without a sort (a count), every index stays available. */
+export function whereOf(plan: Pick<ListPlan, 'conditions'> & Partial<Pick<ListPlan, 'sort' | 'orderingColumns'>>, d: Dialect): Expression<SqlBool> {
+  const hide = plan.sort && plan.orderingColumns ? hidden({ sort: plan.sort, orderingColumns: plan.orderingColumns }) : new Set<string>()
+  return and(plan.conditions.map((c) => compile(c, d, hide)))
 }
 
 /** Filters, total order (ties by id in the same direction), skip and limit. */

@@ -33,6 +33,8 @@ export interface ListPlan {
   readonly conditions: readonly Condition[]
   /** Always total: ties on `column` break by id in the same direction. */
   readonly sort: { readonly column: string; readonly direction: 'asc' | 'desc' }
+  /** Columns with an index of their own for ordering (the sortable ones): ranges on the others than the sort column are filters, not access paths. */
+  readonly orderingColumns: readonly string[]
   readonly limit: number
   readonly skip: number
   readonly count: boolean
@@ -87,7 +89,8 @@ export function planList(query: ListQuery, catalogue: Catalogue): ListPlan {
   if (query.count !== null && query.count !== '0' && query.count !== '1') errors.add('count', "expected 1 (count only) or 0")
   errors.throwIfAny()
 
-  return { conditions, sort, limit: Math.min(limit, MAX_LIMIT), skip, count: query.count === '1' }
+  const orderingColumns = catalogue.sortable.map((f) => catalogue.fields[f]!.column)
+  return { conditions, sort, orderingColumns, limit: Math.min(limit, MAX_LIMIT), skip, count: query.count === '1' }
 }
 
 function naturalNumber(raw: string | null, name: string, fallback: number, min: number, errors: ParameterErrors): number {

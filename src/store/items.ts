@@ -20,7 +20,8 @@ export async function countMatching(store: Store, table: ItemTable, plan: Pick<L
   const { n } = await store.db
     .selectFrom(table)
     .select(sql<number>`count(*)`.as('n'))
-    .where(whereOf(plan, store.dialect))
+    // Only the conditions: a count has no order, so every index may serve it.
+    .where(whereOf({ conditions: plan.conditions }, store.dialect))
     .executeTakeFirstOrThrow()
   return Number(n)
 }

@@ -20,6 +20,7 @@ export function adminDialogRoutes(app: FastifyInstance, deps: AdminRouteDeps): v
   app.put<{ Params: { dialog_id: string }; Body: DialogUpdate }>('/admin/chat/:dialog_id', {
     schema: {
       tags: ['admin'],
+      security: [{ adminKey: [] }],
       summary: 'Dialog Update: the Update Dialog fields, plus is_muted for user_id (silent_ids)',
       params: Type.Object({ dialog_id: Type.String({ description: 'Dialog ObjectId' }) }),
       body: DialogUpdateSchema,

@@ -24,6 +24,7 @@ export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: Lis
   app.get(route.url, {
     schema: {
       tags: ['admin'],
+      security: [{ adminKey: [] }],
       summary: route.summary,
       description: 'Parameters may also be sent as a form or JSON body of the GET, as `curl -X GET -d` does.',
       querystring: route.query,

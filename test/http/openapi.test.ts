@@ -1,0 +1,43 @@
+// The OpenAPI document and the docs page are generated from the route schemas.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { send, startServer, type TestServer } from '../helpers/app.ts'
+import { STORES, type TestStore } from '../helpers/stores.ts'
+
+describe('OpenAPI', () => {
+  let db: TestStore
+  let server: TestServer
+  beforeAll(async () => {
+    db = await STORES[0]!.open()
+    server = await startServer(db.store)
+  })
+  afterAll(async () => {
+    await server.close()
+    await db.drop()
+  })
+
+  it('documents every route with its parameters and item shapes', async () => {
+    const r = await send(`${server.url}/openapi.json`, 'GET')
+    expect(r.status).toBe(200)
+    const doc = r.json
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(Object.keys(doc.paths).sort()).toEqual(['/admin/chat/list', '/admin/chat/messages/list', '/admin/chat/{dialog_id}', '/health'])
+    const list = doc.paths['/admin/chat/messages/list'].get
+    const names = list.parameters.map((p: { name: string }) => p.name)
+    for (const n of ['updated_at[gt]', 'created_at[lte]', '_id[lt]', 'chat_dialog_id', 'limit', 'skip', 'count', 'sort_desc']) expect(names).toContain(n)
+    expect(list.security).toEqual([{ adminKey: [] }])
+    const ref = list.responses['200'].content['application/json'].schema.properties.items.items.$ref
+    expect(ref).toBe('#/components/schemas/Message')
+    const item = doc.components.schemas.Message
+    expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(['_id', 'chat_dialog_id', 'deleted_for_ids', 'read_ids']))
+    const put = doc.paths['/admin/chat/{dialog_id}'].put
+    expect(Object.keys(put.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'push_all', 'pull_all', 'user_id', 'is_muted']),
+    )
+  })
+
+  it('serves a docs page', async () => {
+    const r = await send(`${server.url}/docs/`, 'GET')
+    expect(r.status).toBe(200)
+    expect(r.text).toContain('<html')
+  })
+})
