@@ -6,8 +6,10 @@ export interface StoreConfig {
   readonly dbFile: string
   /** postgres://… switches the store to PostgreSQL. */
   readonly databaseUrl: string | null
-  /** PostgreSQL pool size. */
+  /** PostgreSQL pool size, per process. */
   readonly poolSize: number
+  /** PostgreSQL statement_timeout in ms (0: none), so no query can hold the database. */
+  readonly statementTimeout: number
 }
 
 export interface ServerConfig {
@@ -18,6 +20,8 @@ export interface ServerConfig {
   readonly bodyLimit: number
   /** Most query/body parameters accepted in one request. */
   readonly parameterLimit: number
+  /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway. */
+  readonly shutdownTimeout: number
 }
 
 export interface Config {
@@ -54,6 +58,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       dbFile: flags.db ?? env.PARLEY_DB ?? './data/parley.db',
       databaseUrl,
       poolSize: integer('PARLEY_POOL_SIZE', env.PARLEY_POOL_SIZE, 10, 1, 1000),
+      statementTimeout: integer('PARLEY_STATEMENT_TIMEOUT', env.PARLEY_STATEMENT_TIMEOUT, 30_000, 0, 86_400_000),
     }),
     server: Object.freeze({
       host: flags.host ?? env.PARLEY_HOST ?? '127.0.0.1',
@@ -61,6 +66,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       logLevel: flags.logLevel ?? env.PARLEY_LOG_LEVEL ?? 'info',
       bodyLimit: integer('PARLEY_BODY_LIMIT', env.PARLEY_BODY_LIMIT, 1024 * 1024, 1024, 1024 * 1024 * 1024),
       parameterLimit: integer('PARLEY_PARAMETER_LIMIT', env.PARLEY_PARAMETER_LIMIT, 1000, 10, 100000),
+      shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
     }),
   })
 }

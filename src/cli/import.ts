@@ -1,6 +1,7 @@
 // `parley import dialogs|messages FILE|-`: admin-format items in, upserted by _id. Progress and every
 // rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
 import { createReadStream, statSync } from 'node:fs'
+import { Transform } from 'node:stream'
 import { Command, Argument } from 'commander'
 import cliProgress from 'cli-progress'
 import type { Flags } from '../config.ts'
@@ -13,10 +14,18 @@ export function importCommand(): Command {
     .addArgument(new Argument('<kind>', 'what the file holds').choices(['dialogs', 'messages']))
     .argument('<file>', "a file, or - for standard input")
     .action(async (kind: ImportKind, file: string, opts: Flags) => {
-      const input = file === '-' ? process.stdin : createReadStream(file)
       const total = file === '-' ? 0 : statSync(file).size
       let bytes = 0
-      input.on('data', (chunk: Buffer | string) => (bytes += chunk.length))
+      // Counted through a pipe, not a 'data' listener: a listener would start the stream flowing
+      // before the reader is attached (opening PostgreSQL takes a while) and lose the input.
+      const input = (file === '-' ? process.stdin : createReadStream(file)).pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length
+            done(null, chunk)
+          },
+        }),
+      )
 
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(

@@ -66,8 +66,13 @@ async function serve(flags: ServeFlags): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
-    app.log.info(`${signal}: draining requests and closing`)
-    await app.close()
+    app.log.info(`${signal}: draining in-flight requests, then closing the store`)
+    const timer = setTimeout(() => {
+      app.log.error(`requests still running after ${config.server.shutdownTimeout} ms; exiting anyway`)
+      process.exit(1)
+    }, config.server.shutdownTimeout)
+    timer.unref()
+    await app.close() // stops accepting, waits for in-flight requests, closes idle keep-alive sockets
     await store.close()
     process.exit(0)
   }

@@ -19,7 +19,7 @@ export interface Store {
 }
 
 export function createStore(config: StoreConfig): Store {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.poolSize) : openSqlite(config.dbFile)
+  return config.databaseUrl ? openPostgres(config) : openSqlite(config.dbFile)
 }
 
 function openSqlite(file: string): Store {
@@ -33,13 +33,19 @@ function openSqlite(file: string): Store {
   return { db, dialect: sqliteDialect, location: file, close: () => db.destroy() }
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreConfig): Store {
+  if (!url) throw new Error('a PostgreSQL store needs a URL')
   // BIGINT (times in ms, user ids) arrives as text by default; every value we store fits in 2^53.
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   return { db, dialect: postgresDialect, location, close: () => db.destroy() }

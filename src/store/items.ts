@@ -37,13 +37,15 @@ export async function findById(store: Store, table: ItemTable, id: string): Prom
 export async function upsertRows(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
   if (rows.length === 0) return
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'id')
+  // One lock order for every writer, so that concurrent imports of overlapping sets never deadlock.
+  const ordered = [...rows].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1))
   await store.db.transaction().execute(async (trx) => {
     // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
-    for (let i = 0; i < rows.length; i += 500) {
+    for (let i = 0; i < ordered.length; i += 500) {
       await trx
         .insertInto(table)
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        .values(rows.slice(i, i + 500) as any)
+        .values(ordered.slice(i, i + 500) as any)
         .onConflict((oc) =>
           oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
         )
