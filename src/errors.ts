@@ -47,7 +47,8 @@ export class AppError extends Error {
 
 /** Accumulates per-parameter problems so that one answer names every bad parameter at once. */
 export class ParameterErrors {
-  private readonly byName: Record<string, string[]> = {}
+  // No prototype: a parameter named `constructor` or `__proto__` is an ordinary key here.
+  private readonly byName: Record<string, string[]> = Object.create(null)
 
   add(name: string, message: string): void {
     ;(this.byName[name] ??= []).push(message)

@@ -43,6 +43,25 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (flags.demo) await loadDemo(store)
 
   const app = await buildApp({ config, store })
+  // Handlers before listen: a SIGTERM as soon as the URL is logged (while the key check still waits on
+  // the database) must drain and exit 0, not kill the process.
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info(`${signal}: draining in-flight requests, then closing the store`)
+    const timer = setTimeout(() => {
+      app.log.error(`requests still running after ${config.server.shutdownTimeout} ms; exiting anyway`)
+      process.exit(1)
+    }, config.server.shutdownTimeout)
+    timer.unref()
+    await app.close() // stops accepting, waits for in-flight requests, closes idle keep-alive sockets
+    await store.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
   const url = await app.listen({ host: config.server.host, port: config.server.port })
   app.log.info({ store: store.dialect.name, location: store.location }, `parley listening on ${url}`)
 
@@ -61,21 +80,4 @@ async function serve(flags: ServeFlags): Promise<void> {
       ].join('\n') + '\n',
     )
   }
-
-  let closing = false
-  const shutdown = async (signal: string) => {
-    if (closing) return
-    closing = true
-    app.log.info(`${signal}: draining in-flight requests, then closing the store`)
-    const timer = setTimeout(() => {
-      app.log.error(`requests still running after ${config.server.shutdownTimeout} ms; exiting anyway`)
-      process.exit(1)
-    }, config.server.shutdownTimeout)
-    timer.unref()
-    await app.close() // stops accepting, waits for in-flight requests, closes idle keep-alive sockets
-    await store.close()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }

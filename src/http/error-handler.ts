@@ -23,7 +23,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(error.status).send({ errors: error.details })
     }
     if (error.validation) {
-      const errors: Record<string, string[]> = {}
+      // No prototype: a body field named `constructor` is reported like any other.
+      const errors: Record<string, string[]> = Object.create(null)
       for (const issue of error.validation as ValidationIssue[]) {
         const message = issue.params?.additionalProperty ? 'is not an accepted parameter' : (issue.message ?? 'is invalid')
         ;(errors[nameOf(issue, error.validationContext)] ??= []).push(message)

@@ -11,8 +11,9 @@ export interface ParamLimits {
 }
 
 /** Bounds every parse: too many parameters, deep brackets or long arrays are rejected, not truncated. */
+const DEPTH = 5
 const options = (limits: ParamLimits): qs.IParseOptions => ({
-  depth: 5,
+  depth: DEPTH,
   strictDepth: true,
   arrayLimit: 1000,
   parameterLimit: limits.parameterLimit,
@@ -25,7 +26,23 @@ export function parseBracketed(text: string, limits: ParamLimits, where: string)
   try {
     return qs.parse(text, options(limits)) as Record<string, unknown>
   } catch (error) {
+    // Too deep a nesting is one parameter's fault: name it, as every other parameter error does.
+    const tooDeep = text
+      .split('&')
+      .map((pair) => decodeKey(pair.split('=')[0] ?? ''))
+      .filter((key) => (key.match(/\[/g)?.length ?? 0) > DEPTH)
+    if (tooDeep.length > 0) {
+      throw new AppError('bad_parameter', Object.fromEntries(tooDeep.map((key) => [key, [`brackets nested more than ${DEPTH} deep`]])))
+    }
     throw new AppError('bad_parameter', { [where]: [(error as Error).message] })
+  }
+}
+
+function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '))
+  } catch {
+    return key
   }
 }
 
@@ -52,10 +69,10 @@ export function parseBody(text: string, contentType: string | undefined, limits:
     try {
       parsed = JSON.parse(trimmed)
     } catch {
-      throw new AppError('bad_parameter', ['request body is not valid JSON'])
+      throw new AppError('bad_parameter', { body: ['is not valid JSON'] })
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new AppError('bad_parameter', ['request body must be a JSON object'])
+      throw new AppError('bad_parameter', { body: ['must be a JSON object of parameters'] })
     }
     return parsed as Record<string, unknown>
   }

@@ -51,7 +51,9 @@ function compile(c: Condition, d: Dialect, hide: ReadonlySet<string>): Expressio
         c.key === undefined ? d.arrayContains(c.target.column, v) : d.arrayHasObjectWith(c.target.column, c.key, String(v)),
       )
       if (c.mode === 'all') return and(has)
-      return c.mode === 'any' ? or(has) : sql<SqlBool>`not ${or(has)}`
+      // 'none' (ne / nin) also matches a missing array, as the scalar ne / nin do: on PostgreSQL
+      // `NULL @> …` is NULL, and `not NULL` would drop the row.
+      return c.mode === 'any' ? or(has) : sql<SqlBool>`(${sql.ref(c.target.column)} is null or not ${or(has)})`
     }
   }
 }

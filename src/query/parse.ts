@@ -39,7 +39,8 @@ export function parseListQuery(raw: Record<string, unknown>, catalogue: Catalogu
       else errors.add(name, Array.isArray(value) ? 'given more than once' : 'expected a single value, not a bracketed parameter')
       continue
     }
-    const field = catalogue.fields[name]
+    // Own keys only: `constructor` or `toString` is an unknown parameter, not Object.prototype's.
+    const field = Object.hasOwn(catalogue.fields, name) ? catalogue.fields[name] : undefined
     if (!field) {
       errors.add(name, `unknown parameter; accepted: ${[...Object.keys(catalogue.fields), ...CONTROL].join(', ')}`)
       continue

@@ -91,6 +91,13 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
     }
     errors.throwIfAny('invalid_field')
 
+    // A field the imported item lacked is shown again once it is set.
+    const absent = (store.dialect.decodeJson(row.absent) as string[] | null) ?? []
+    if (absent.some((name) => Object.hasOwn(next, name))) {
+      const still = absent.filter((name) => !Object.hasOwn(next, name))
+      next.absent = still.length > 0 ? still : null
+    }
+
     // Times are kept at whole seconds, as ConnectyCube shows them.
     const updatedAt = Math.floor(Date.now() / 1000) * 1000
     const written = await writeDialog(tx, id, next, updatedAt)

@@ -44,15 +44,44 @@ function* expand(value: unknown, where: string): Generator<Located> {
   for (let i = 0; i < list.length; i++) yield { where: `${where}, item ${i + 1}`, value: list[i] }
 }
 
+function parsed(line: string): { value: unknown } | null {
+  try {
+    return { value: JSON.parse(line) }
+  } catch {
+    return null
+  }
+}
+const isJson = (line: string): boolean => parsed(line) !== null
+const isJsonObject = (line: string): boolean => {
+  const p = parsed(line)
+  return p !== null && typeof p.value === 'object' && p.value !== null
+}
+
+/** The items of one NDJSON line (none for a blank one), or why it is not JSON. */
+function* fromLine(line: string, lineNo: number): Generator<Located | Rejection> {
+  const text = line.trim()
+  if (text === '') return
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    yield { where: `line ${lineNo}`, reason: `not valid JSON: ${(error as Error).message}` }
+    return
+  }
+  yield* expand(value, `line ${lineNo}`)
+}
+
 /**
  * Reads items from a file path or '-' (stdin). NDJSON is read line by line in constant memory; a
- * document that is not NDJSON (a pretty-printed array or page) is read whole.
+ * document that is not NDJSON (a pretty-printed array or page) is read whole, and so is NDJSON
+ * whose first line is broken JSON opening with { or [ (only the end of input tells them apart).
  */
 export async function* readItems(input: Readable): AsyncGenerator<Located | Rejection> {
   const lines = createInterface({ input, crlfDelay: Infinity })
   let lineNo = 0
-  let sawItem = false
+  let sawContent = false
   let whole: string[] | null = null
+  let wholeStart = 0
   for await (const line of lines) {
     lineNo++
     if (whole) {
@@ -60,27 +89,26 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
       continue
     }
     const text = line.trim()
-    if (text === '') continue
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      // A first line that opens a value but is not JSON on its own starts a multi-line document.
-      if (!sawItem && /^[[{]/.test(text)) {
-        whole = [line]
-        continue
-      }
-      yield { where: `line ${lineNo}`, reason: `not valid JSON: ${(error as Error).message}` }
+    // A first line that opens a value but is not JSON on its own starts a multi-line document.
+    if (!sawContent && /^[[{]/.test(text) && !isJson(text)) {
+      whole = [line]
+      wholeStart = lineNo
       continue
     }
-    sawItem = true
-    yield* expand(value, `line ${lineNo}`)
+    if (text !== '') sawContent = true
+    yield* fromLine(line, lineNo)
   }
   if (whole) {
     let value: unknown
     try {
       value = JSON.parse(whole.join('\n'))
     } catch (error) {
+      // Not one document either. When another line is a JSON object by itself, this is NDJSON whose
+      // first line is broken: report that line and read the others one by one, keeping the good ones.
+      if (whole.slice(1).some(isJsonObject)) {
+        for (let i = 0; i < whole.length; i++) yield* fromLine(whole[i]!, wholeStart + i)
+        return
+      }
       yield { where: 'document', reason: `not valid JSON: ${(error as Error).message}` }
       return
     }

@@ -45,7 +45,12 @@ export const sqliteDialect: Dialect = {
     sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_each.value = ${value})`,
   arrayHasObjectWith: (column, key, value) =>
     sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_extract(json_each.value, ${'$.' + JSON.stringify(key)}) = ${value})`,
-  jsonText: (column, key) => sql<string | null>`json_extract(${sql.ref(column)}, ${'$.' + JSON.stringify(key)})`,
+  // As text, like PostgreSQL's ->>: json_extract would give 5 (not '5') for a number and 1 for true.
+  jsonText: (column, key) => {
+    const path = '$.' + JSON.stringify(key)
+    const col = sql.ref(column)
+    return sql<string | null>`(case json_type(${col}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${col}, ${path}) as text) end)`
+  },
   noIndex: (expr) => sql`+${expr}`,
   contains: (expr, value) => sql<SqlBool>`instr(${expr}, ${value}) > 0`,
 }

@@ -3,7 +3,7 @@ import { toJson } from './dialect.ts'
 import type { Store } from './connect.ts'
 import type { DialogRow } from './schema.ts'
 
-const JSON_COLUMNS = new Set(['occupants_ids', 'admins_ids', 'pinned_messages_ids', 'silent_ids', 'deleted_ids', 'extensions', 'permissions'])
+const JSON_COLUMNS = new Set(['occupants_ids', 'admins_ids', 'pinned_messages_ids', 'silent_ids', 'deleted_ids', 'extensions', 'permissions', 'absent'])
 
 /** The dialog's row, locked for the rest of the transaction where the engine has row locks. */
 export async function lockDialog(store: Store, id: string): Promise<DialogRow | undefined> {
@@ -20,7 +20,7 @@ export async function messagesInDialog(store: Store, dialogId: string, ids: stri
   return rows.map((r) => r.id)
 }
 
-/** Writes the given item fields (wire names and values) and updated_at; returns the new row. */
+/** Writes the given item fields (wire names and values, plus `absent`) and updated_at; returns the new row. */
 export async function writeDialog(store: Store, id: string, fields: Record<string, unknown>, updatedAt: number): Promise<DialogRow> {
   const set: Record<string, unknown> = { updated_at: updatedAt }
   for (const [k, v] of Object.entries(fields)) set[k] = JSON_COLUMNS.has(k) ? toJson(v) : v

@@ -1,0 +1,180 @@
+// `parley serve` as a child process: the URL it logs, /health, the key it prints on a first start
+// (and only then), --demo, PARLEY_DB, and a clean exit on SIGTERM.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
+import type { Item } from '../../src/services/items.ts'
+import { listAdminKeys, type KeyInfo } from '../../src/services/keys.ts'
+import { createStore } from '../../src/store/connect.ts'
+import { send } from '../helpers/app.ts'
+import { createPostgresDatabase } from '../helpers/stores.ts'
+import { getter, pageAll } from './admin.ts'
+import { LISTENING, freePort, startParley, type ParleyProcess } from './run.ts'
+
+/** The key block of a first start: the key on its own line, then a curl line using it. */
+const KEY_LINE = /^ {2}([A-Za-z0-9_-]{43})$/m
+const CURL_LINE = /^ {2}curl -H "CB-Administration-API-Key: ([^"]+)" "([^"]+)"$/m
+const KEYLIKE = /[A-Za-z0-9_-]{43}/g
+/** stdout without the JSON log lines (which carry paths and host names). */
+const printed = (p: ParleyProcess): string =>
+  p
+    .stdout()
+    .split('\n')
+    .filter((l) => !l.startsWith('{'))
+    .join('\n')
+
+let dir: string
+const started: ParleyProcess[] = []
+
+function serve(args: string[], env?: Record<string, string>): ParleyProcess {
+  const p = startParley(['serve', ...args], env ? { env } : {})
+  started.push(p)
+  return p
+}
+
+async function keysIn(file: string): Promise<KeyInfo[]> {
+  const store = createStore({ ...loadConfig({}).store, dbFile: file })
+  try {
+    return await listAdminKeys(store)
+  } finally {
+    await store.close()
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parley-cli-serve-'))
+})
+afterAll(async () => {
+  // Only a failed test leaves one running.
+  for (const p of started) if (p.running) await p.stop('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('parley serve: first and second start on one --db file', () => {
+  let file: string
+  let port: number
+  let first: ParleyProcess
+  let url: string
+  let key: string
+
+  beforeAll(async () => {
+    file = join(dir, 'serve.db')
+    port = await freePort()
+    first = serve(['--db', file, '--port', String(port)])
+    url = (await first.waitFor(LISTENING))[1]!
+    key = (await first.waitFor(KEY_LINE))[1]!
+  })
+
+  it('logs its URL, and GET /health answers 200', async () => {
+    expect(url).toBe(`http://127.0.0.1:${port}`)
+    const r = await send(`${url}/health`, 'GET')
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual({ status: 'ok' })
+  })
+
+  it('prints one new key, once, with a curl line that works as pasted', async () => {
+    const out = printed(first)
+    expect(new Set(out.match(KEYLIKE))).toEqual(new Set([key]))
+    const curl = out.match(CURL_LINE)
+    expect(curl, out).not.toBeNull()
+    const [, header, target] = curl!
+    expect(header).toBe(key)
+    expect(target!.startsWith(`${url}/admin/chat/list`)).toBe(true)
+    const r = await send(target!, 'GET', { headers: { 'CB-Administration-API-Key': header! } })
+    expect(r.status, r.text).toBe(200)
+    expect(r.json).toMatchObject({ total_entries: 0, skip: 0, items: [] })
+    expect((await send(target!, 'GET')).status).toBe(401)
+    expect((await keysIn(file)).map((k) => k.name)).toEqual(['default'])
+  })
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+    expect(first.stdout()).toContain('SIGTERM')
+  })
+
+  it('a second start on the same file prints no key and creates none; the first key still works', async () => {
+    const second = serve(['--db', file, '--port', '0'])
+    const url2 = (await second.waitFor(LISTENING))[1]!
+    const r = await getter(url2, key)('/admin/chat/list')
+    expect(r.status, r.text).toBe(200)
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+    // Exited cleanly through the shutdown handler, so anything it meant to print is in stdout.
+    expect(second.stdout()).toContain('SIGTERM')
+    expect(printed(second)).not.toMatch(KEYLIKE)
+    expect(printed(second)).not.toMatch(/curl|Administration API key/)
+    expect(await keysIn(file)).toHaveLength(1)
+  })
+})
+
+describe('parley serve with PARLEY_DB', () => {
+  it('uses the file PARLEY_DB names, like --db', async () => {
+    const file = join(dir, 'from-env.db')
+    const p = serve(['--port', '0'], { PARLEY_DB: file })
+    const url = (await p.waitFor(LISTENING))[1]!
+    const key = (await p.waitFor(KEY_LINE))[1]!
+    expect(p.stdout()).toContain(`"location":${JSON.stringify(file)}`)
+    expect((await getter(url, key)('/admin/chat/messages/list')).status).toBe(200)
+    expect(await p.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+    // The key it printed is the one stored in that file.
+    const keys = await keysIn(file)
+    expect(keys).toHaveLength(1)
+    expect(keys[0]!.last_used_at).not.toBeNull()
+  })
+})
+
+describe('parley serve --demo', () => {
+  let p: ParleyProcess
+  let get: ReturnType<typeof getter>
+  beforeAll(async () => {
+    p = serve(['--db', join(dir, 'demo.db'), '--port', '0', '--demo'])
+    const url = (await p.waitFor(LISTENING))[1]!
+    get = getter(url, (await p.waitFor(KEY_LINE))[1]!)
+  })
+
+  it('fills an empty database: hundreds of dialogs of all four types, thousands of messages', async () => {
+    const dialogs = await pageAll(get, '/admin/chat/list')
+    expect(dialogs.length).toBeGreaterThanOrEqual(200)
+    expect([...new Set(dialogs.map((d) => d.type))].sort()).toEqual([1, 2, 3, 4])
+    const messages = await get('/admin/chat/messages/list?limit=1')
+    expect(messages.status, messages.text).toBe(200)
+    expect(messages.json.total_entries).toBeGreaterThanOrEqual(2000)
+    expect(p.stderr()).toContain(`loaded ${dialogs.length} dialogs and ${messages.json.total_entries} messages`)
+
+    // A dialog's last message is its newest message, for a sample of dialogs of every type.
+    const sample = [1, 2, 3, 4].map((t) => dialogs.find((d) => d.type === t && d.last_message_id !== null) as Item)
+    for (const d of sample) {
+      const newest = await get(`/admin/chat/messages/list?chat_dialog_id=${d._id}&limit=1`)
+      expect(newest.status, newest.text).toBe(200)
+      const m = newest.json.items[0] as Item
+      expect(m._id).toBe(d.last_message_id)
+      expect(m.message).toBe(d.last_message)
+      expect(m.date_sent).toBe(d.last_message_date_sent)
+      expect(m.sender_id).toBe(d.last_message_user_id)
+    }
+  })
+
+  it('exits 0 on SIGTERM', async () => {
+    expect(await p.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+  })
+})
+
+const pgUrl = process.env.PARLEY_TEST_DATABASE_URL
+describe.runIf(pgUrl)('parley serve --database-url (postgres)', () => {
+  let pg: { url: string; drop(): Promise<void> }
+  beforeAll(async () => {
+    pg = await createPostgresDatabase(pgUrl!)
+  })
+  afterAll(async () => {
+    for (const p of started) if (p.running) await p.stop('SIGKILL')
+    await pg?.drop()
+  })
+
+  it('exits 0 on a SIGTERM sent as soon as the URL is logged (the key check still waiting on the database)', async () => {
+    const p = serve(['--database-url', pg.url, '--port', '0'])
+    await p.waitFor(LISTENING)
+    expect(await p.stop('SIGTERM'), p.stderr()).toEqual({ code: 0, signal: null })
+    expect(p.stdout()).toContain('"store":"postgres"')
+  })
+})
