@@ -46,6 +46,9 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
     types,
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
   })
+  // An idle connection that dies (server restart, failover, admin termination) is dropped by the pool
+  // and replaced on the next checkout. Without a listener its 'error' event would end the process.
+  pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   return { db, dialect: postgresDialect, location, close: () => db.destroy() }

@@ -52,6 +52,13 @@ export async function createPostgresDatabase(baseUrl: string): Promise<{ url: st
     async drop() {
       const c = new pg.Client({ connectionString: baseUrl })
       await c.connect()
+      // Wait for the store's own connections to finish closing rather than killing them (which
+      // makes their clients emit errors); force only what is still there after 5 s.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name])
+        if (rows[0].n === 0) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
       await c.query(`drop database if exists ${name} with (force)`)
       await c.end()
     },
