@@ -1,0 +1,167 @@
+// The benchmark's data set: demoData with messages/100 dialogs, imported with importItems into a
+// store, plus the facts the request shapes need (time ranges, the largest and typical dialogs).
+// The SQLite copy can be kept in a directory and reused, keyed by size, seed and generator sources.
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
+import { loadConfig } from '../src/config.ts'
+import { demoData } from '../src/services/demo-data.ts'
+import { importItems, type ImportKind, type Located } from '../src/services/import.ts'
+import type { Item } from '../src/services/items.ts'
+import { createStore, migrate, type Store } from '../src/store/connect.ts'
+import { peakRssMb, resetPeakRss } from './measure.ts'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** demoData's mean per dialog is 0.75 × its messagesPerDialog (a Pareto tail, x^-0.6): this gives ~100. */
+const DEMO_MESSAGES_PER_DIALOG = Math.round(100 / 0.75)
+
+export interface Span {
+  /** Unix seconds. */
+  from: number
+  to: number
+}
+export interface DialogSpan extends Span {
+  id: string
+  messages: number
+}
+export interface DatasetStats {
+  seed: number
+  messages: number
+  dialogs: number
+  /** Earliest created_at to latest updated_at. */
+  messageTimes: Span
+  dialogTimes: Span
+  medianUpdatedAt: number
+  largest: DialogSpan
+  medianDialogSize: number
+  /** Up to 20 dialogs of 0.5–2× the median size. */
+  typical: DialogSpan[]
+}
+export interface ImportFigures {
+  items: number
+  seconds: number
+  itemsPerSecond: number
+  /** Peak RSS of the bench process during the import (VmHWM, reset before). */
+  peakRssMb: number
+  /** True when the SQLite file came from --keep and was not imported in this run. */
+  cached?: boolean
+}
+
+/** "1m", "10m", "20k", "20000" → a count. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim())
+  if (!m) throw new Error(`--messages: expected a count like 1m, 10m, 20k or 50000, got ${JSON.stringify(text)}`)
+  const n = Math.round(Number(m[1]) * ({ '': 1, k: 1e3, m: 1e6 } as Record<string, number>)[m[2]!.toLowerCase()]!)
+  if (n < 1000) throw new Error('--messages: at least 1000')
+  return n
+}
+
+export const sizeLabel = (n: number): string => (n % 1e6 === 0 ? `${n / 1e6}m` : n % 1e3 === 0 ? `${n / 1e3}k` : String(n))
+
+const seconds = (iso: unknown): number => Math.floor(Date.parse(iso as string) / 1000)
+const min = (xs: number[]): number => xs.reduce((a, b) => Math.min(a, b), Infinity)
+const max = (xs: number[]): number => xs.reduce((a, b) => Math.max(a, b), -Infinity)
+
+function* located(kind: ImportKind, items: Iterable<Item>): Generator<Located> {
+  let i = 0
+  for (const value of items) yield { where: `${kind} ${++i}`, value }
+}
+
+/** Generates the data set into an empty, migrated store; times the import. */
+export async function importDataset(store: Store, messages: number, seed: number): Promise<{ stats: DatasetStats; figures: ImportFigures }> {
+  const data = demoData({ dialogs: Math.max(1, Math.round(messages / 100)), messagesPerDialog: DEMO_MESSAGES_PER_DIALOG, seed })
+  const spans = new Map<string, DialogSpan>()
+  function* tracked(): Generator<Item> {
+    for (const m of data.messages()) {
+      const id = m.chat_dialog_id as string
+      const created = seconds(m.created_at)
+      const updated = seconds(m.updated_at)
+      const s = spans.get(id)
+      if (s) {
+        s.messages++
+        s.from = Math.min(s.from, created)
+        s.to = Math.max(s.to, updated)
+      } else spans.set(id, { id, messages: 1, from: created, to: updated })
+      yield m
+    }
+  }
+
+  resetPeakRss()
+  const started = performance.now()
+  const reports = [await importItems(store, 'messages', located('messages', tracked())), await importItems(store, 'dialogs', located('dialogs', data.dialogs))]
+  const elapsed = (performance.now() - started) / 1000
+  const rejected = reports.flatMap((r) => r.rejected)
+  if (rejected.length > 0) throw new Error(`import rejected ${rejected.length} items, e.g. ${JSON.stringify(rejected[0])}`)
+  const items = reports[0]!.imported + reports[1]!.imported
+  const figures = { items, seconds: elapsed, itemsPerSecond: Math.round(items / elapsed), peakRssMb: peakRssMb() }
+
+  const bySize = [...spans.values()].sort((a, b) => b.messages - a.messages)
+  const total = reports[0]!.imported
+  const { updated_at } = await store.db.selectFrom('messages').select('updated_at').orderBy('updated_at').limit(1).offset(Math.floor(total / 2)).executeTakeFirstOrThrow()
+  const median = bySize[Math.floor(bySize.length / 2)]!.messages
+  const stats: DatasetStats = {
+    seed,
+    messages: total,
+    dialogs: data.dialogs.length,
+    messageTimes: { from: min(bySize.map((s) => s.from)), to: max(bySize.map((s) => s.to)) },
+    dialogTimes: { from: min(data.dialogs.map((d) => seconds(d.created_at))), to: max(data.dialogs.map((d) => seconds(d.updated_at))) },
+    medianUpdatedAt: Math.floor(Number(updated_at) / 1000),
+    largest: bySize[0]!,
+    medianDialogSize: median,
+    typical: bySize.filter((s) => s.messages >= median / 2 && s.messages <= median * 2).slice(0, 20),
+  }
+  return { stats, figures }
+}
+
+/** A hash of what decides the file's content, so a kept file is rebuilt when any of it changes. */
+function sourcesHash(): string {
+  const migrations = readdirSync(join(ROOT, 'src/store/migrations')).map((f) => `src/store/migrations/${f}`)
+  const files = ['src/services/demo-data.ts', 'src/services/items.ts', 'src/services/message-item.ts', 'src/services/dialog-item.ts', 'bench/dataset.ts', ...migrations]
+  const hash = createHash('sha256')
+  for (const f of files.sort()) hash.update(readFileSync(join(ROOT, f)))
+  return hash.digest('hex').slice(0, 8)
+}
+
+export interface SqliteDataset {
+  file: string
+  stats: DatasetStats
+  figures: ImportFigures
+}
+
+/** The SQLite data set in `dir`: reused when `reuse` and a complete copy is there, else built. */
+export async function sqliteDataset(dir: string, messages: number, seed: number, reuse: boolean): Promise<SqliteDataset> {
+  const file = join(dir, `parley-bench-${sizeLabel(messages)}-seed${seed}-${sourcesHash()}.db`)
+  const meta = `${file}.json`
+  if (reuse && existsSync(file) && existsSync(meta)) {
+    const kept = JSON.parse(readFileSync(meta, 'utf8')) as SqliteDataset
+    return { ...kept, file, figures: { ...kept.figures, cached: true } }
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`, meta]) rmSync(f, { force: true })
+  const store = createStore(loadConfig({}, { db: file }).store)
+  try {
+    await migrate(store)
+    const { stats, figures } = await importDataset(store, messages, seed)
+    // The meta file is written last: its presence means the database is complete.
+    writeFileSync(meta, JSON.stringify({ file, stats, figures }, null, 2))
+    return { file, stats, figures }
+  } finally {
+    await store.close()
+  }
+}
+
+/** Imports the data set into the (new, empty) PostgreSQL database at `url`, then VACUUM ANALYZE. */
+export async function postgresDataset(url: string, messages: number, seed: number): Promise<{ figures: ImportFigures; analyzeSeconds: number }> {
+  // No statement timeout here: VACUUM of a large data set may take longer than the server's default.
+  const store = createStore(loadConfig({ PARLEY_STATEMENT_TIMEOUT: '0' }, { databaseUrl: url }).store)
+  try {
+    await migrate(store)
+    const { figures } = await importDataset(store, messages, seed)
+    const started = performance.now()
+    await sql`vacuum analyze`.execute(store.db)
+    return { figures, analyzeSeconds: (performance.now() - started) / 1000 }
+  } finally {
+    await store.close()
+  }
+}

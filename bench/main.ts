@@ -1,0 +1,204 @@
+// `npm run bench [-- options]`: builds (or reuses) the data set, measures the floors, then for each
+// store imports the data, starts `parley serve` as a child process and measures every shape, and the
+// documented export loop. Writes bench/results/<date>-<size>.json and the tables in bench/README.md.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { random } from '../src/services/demo-data.ts'
+import { messageCodec } from '../src/services/message-item.ts'
+import { sqliteDialect } from '../src/store/dialect.ts'
+import { createPostgresDatabase } from '../test/helpers/stores.ts'
+import { parseSize, postgresDataset, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
+import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, type Budget, type Latency } from './measure.ts'
+import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
+import { createKey, startHttpFloor, startParley } from './servers.ts'
+import { idIn, shapes, URL_OF } from './shapes.ts'
+
+const HELP = `npm run bench -- [options]
+  --messages N       1m (default), 10m, or a count such as 20k
+  --stores LIST      sqlite,postgres (default); postgres needs a server URL:
+  --database-url URL PostgreSQL server (or PARLEY_BENCH_DATABASE_URL); a fresh database is made and dropped
+  --keep DIR         keep the generated SQLite data set in DIR and reuse it on later runs
+  --seed N           data set and parameter seed (default 1)
+  --seconds S        time per measurement (default 3; --quick 0.3)
+  --loop-seconds S   cap of each export loop (default 60; --quick 5)
+  --quick            a smoke run: 2k messages unless --messages, short measurements, nothing written`
+
+const { values: opts } = parseArgs({
+  options: {
+    messages: { type: 'string' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    'database-url': { type: 'string' },
+    keep: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    seconds: { type: 'string' },
+    'loop-seconds': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (opts.help) {
+  process.stdout.write(`${HELP}\n`)
+  process.exit(0)
+}
+
+const CONCURRENCY = [1, 32] as const
+const quick = opts.quick
+const messages = parseSize(opts.messages ?? (quick ? '2k' : '1m'))
+const positive = (name: string, text: string): number => {
+  const n = Number(text)
+  if (!(n > 0)) throw new Error(`--${name}: expected a positive number, got ${JSON.stringify(text)}`)
+  return n
+}
+const seed = positive('seed', opts.seed)
+const budget: Budget = { seconds: positive('seconds', opts.seconds ?? (quick ? '0.3' : '3')), maxRequests: 100_000 }
+const loopCap = positive('loop-seconds', opts['loop-seconds'] ?? (quick ? '5' : '60'))
+const pgUrl = opts['database-url'] ?? process.env.PARLEY_BENCH_DATABASE_URL ?? null
+const stores = opts.stores.split(',').map((s) => s.trim())
+for (const s of stores) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`--stores: unknown store ${s}`)
+if (stores.includes('postgres') && !pgUrl) {
+  if (opts.stores !== 'sqlite,postgres') throw new Error('--stores postgres needs --database-url or PARLEY_BENCH_DATABASE_URL')
+  stores.splice(stores.indexOf('postgres'), 1)
+  log('no --database-url or PARLEY_BENCH_DATABASE_URL: SQLite only')
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`)
+}
+const fmt = (l: Latency): string => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${l.rps} req/s${l.errors ? `, ${l.errors} ERRORS: ${l.firstError}` : ''}`
+
+/** Undone in reverse order at the end, on failure, and on Ctrl-C: children, databases, temp files. */
+const cleanups: Array<() => unknown> = []
+async function cleanup(): Promise<void> {
+  for (let f = cleanups.pop(); f; f = cleanups.pop()) {
+    try {
+      await f()
+    } catch (error) {
+      log(`cleanup: ${(error as Error).message}`)
+    }
+  }
+}
+let interrupted = false
+process.on('SIGINT', () => {
+  interrupted = true
+  log('interrupted: stopping servers, dropping the database')
+  void cleanup().finally(() => process.exit(130))
+})
+const checkInterrupted = (): void => {
+  if (interrupted) throw new Error('interrupted')
+}
+
+async function measureStore(name: StoreResult['name'], storeArgs: string[], stats: DatasetStats, imported: Omit<StoreResult, 'name' | 'shapes' | 'loops' | 'serverPeakRssMb'>): Promise<StoreResult> {
+  const key = await createKey(storeArgs)
+  const server = await startParley(storeArgs)
+  cleanups.push(() => server.stop())
+  const headers = { 'CB-Administration-API-Key': key }
+  const rnd = random(seed + 7)
+  // Warm the JIT and the page cache on a simple shape before anything is recorded.
+  await httpLoad({ port: server.port, headers, path: () => `${URL_OF.messages}?limit=100`, concurrency: 4, budget: { seconds: quick ? 0.2 : 2, maxRequests: Infinity }, warmup: 0 })
+
+  const results: ShapeResult[] = []
+  for (const shape of shapes(stats)) {
+    checkInterrupted()
+    const measured: Latency[] = []
+    for (const concurrency of CONCURRENCY) measured.push(await httpLoad({ port: server.port, headers, path: () => shape.path(rnd), concurrency, budget }))
+    results.push({ resource: shape.resource, filter: shape.filter, sort: shape.sort, example: shape.path(random(seed)), c1: measured[0]!, c32: measured[1]! })
+    log(`${name} ${shape.resource} ${shape.filter} ${shape.sort}: c1 ${fmt(measured[0]!)} | c32 ${fmt(measured[1]!)}`)
+  }
+
+  const loops = []
+  for (const filter of ['', `updated_at[gt]=${stats.medianUpdatedAt}`, `chat_dialog_id=${stats.largest.id}`]) {
+    const l = await exportLoop(server.port, key, filter, loopCap)
+    log(`${name} export loop ${filter || 'none'}: ${l.pages}/${l.pagesPlanned} pages, ${l.items} items in ${l.seconds} s = ${l.itemsPerSecond} items/s (page p50 ${l.pageP50} ms, p99 ${l.pageP99} ms)`)
+    loops.push(l)
+  }
+  const serverPeakRssMb = server.peakRssMb()
+  await server.stop()
+  return { name, ...imported, shapes: results, loops, serverPeakRssMb }
+}
+
+async function main(): Promise<void> {
+  const size = sizeLabel(messages)
+  log(`parley bench: ${size} messages, stores ${stores.join(', ')}, ${budget.seconds} s per measurement`)
+  let dir = opts.keep ? resolve(opts.keep) : null
+  if (!dir) {
+    const tmp = mkdtempSync(join(tmpdir(), 'parley-bench-'))
+    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }))
+    dir = tmp
+  }
+
+  log('data set: SQLite file (also the in-process floor)…')
+  const ds = await sqliteDataset(dir, messages, seed, Boolean(opts.keep))
+  const stats = ds.stats
+  log(
+    `  ${stats.messages} messages, ${stats.dialogs} dialogs, largest ${stats.largest.messages}; ` +
+      (ds.figures.cached ? `reused ${ds.file}` : `imported in ${ds.figures.seconds.toFixed(1)} s = ${ds.figures.itemsPerSecond} items/s, peak RSS ${ds.figures.peakRssMb} MB`),
+  )
+
+  // Floors, before any parley server runs.
+  const floorRnd = random(seed + 3)
+  const sqlite = sqliteFloor(ds.file, () => idIn(floorRnd, stats.messageTimes), budget)
+  log(`floor: better-sqlite3 query + JSON.stringify ${fmt(sqlite.queryStringify)}`)
+  const keysetLoop = sqliteKeysetLoop(ds.file, loopCap)
+  log(`floor: in-process keyset loop without count ${keysetLoop.itemsPerSecond} items/s`)
+  const db = new SQLite(ds.file, { readonly: true })
+  const sqliteVersion = (db.prepare('select sqlite_version() as v').get() as { v: string }).v
+  const rows = db.prepare('SELECT * FROM messages ORDER BY id DESC LIMIT 100').all() as Record<string, unknown>[]
+  db.close()
+  const page = JSON.stringify({ total_entries: stats.messages, skip: 0, limit: 100, items: rows.map((r) => messageCodec.toItem(r, sqliteDialect)) })
+  const floorServer = await startHttpFloor(page)
+  cleanups.push(() => floorServer.stop())
+  const http = {
+    c1: await httpLoad({ port: floorServer.port, path: () => '/', concurrency: 1, budget }),
+    c32: await httpLoad({ port: floorServer.port, path: () => '/', concurrency: 32, budget }),
+  }
+  await floorServer.stop()
+  log(`floor: node:http c1 ${fmt(http.c1)} | c32 ${fmt(http.c32)}`)
+
+  let pgVersion: string | null = null
+  const storeResults: StoreResult[] = []
+  for (const name of stores) {
+    checkInterrupted()
+    if (name === 'sqlite') {
+      storeResults.push(await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures }))
+      continue
+    }
+    const database = await createPostgresDatabase(pgUrl!)
+    cleanups.push(() => database.drop())
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
+    await client.end()
+    log('postgres: importing…')
+    const { figures, analyzeSeconds } = await postgresDataset(database.url, messages, seed)
+    log(`  imported in ${figures.seconds.toFixed(1)} s = ${figures.itemsPerSecond} items/s, peak RSS ${figures.peakRssMb} MB; VACUUM ANALYZE ${analyzeSeconds.toFixed(1)} s`)
+    const pgRnd = random(seed + 3)
+    const inProcessFloor = await postgresFloor(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
+    log(`floor: pg query + JSON.stringify ${fmt(inProcessFloor)}`)
+    storeResults.push(await measureStore('postgres', ['--database-url', database.url], stats, { import: figures, analyzeSeconds, inProcessFloor }))
+    await database.drop()
+  }
+
+  const results: Results = {
+    date: new Date().toISOString().slice(0, 10),
+    size,
+    settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY] },
+    machine: machine(sqliteVersion, pgVersion),
+    dataset: stats,
+    floors: { sqlite, http, keysetLoop },
+    stores: storeResults,
+  }
+  const table = markdown(results)
+  process.stdout.write(`\n${table}`)
+  if (quick) log('\n--quick: nothing written.')
+  else log(`\nwrote ${save(results, table)} and bench/README.md`)
+}
+
+try {
+  await main()
+} finally {
+  await cleanup()
+}

@@ -1,0 +1,166 @@
+// Results: the JSON file under bench/results/, and the markdown tables regenerated into
+// bench/README.md between its results markers (and printed).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import type { DatasetStats, ImportFigures } from './dataset.ts'
+import { ROOT } from './dataset.ts'
+import type { Latency, LoopFigures, SqliteFloor } from './measure.ts'
+
+export interface Machine {
+  cpu: string
+  cores: number
+  memoryGb: number
+  os: string
+  node: string
+  sqlite: string
+  postgres: string | null
+}
+
+export interface ShapeResult {
+  resource: string
+  filter: string
+  sort: string
+  /** One request of the shape, as sent. */
+  example: string
+  c1: Latency
+  c32: Latency
+}
+
+export interface StoreResult {
+  name: 'sqlite' | 'postgres'
+  import: ImportFigures
+  /** PostgreSQL: VACUUM ANALYZE after the import (not in the import figures). */
+  analyzeSeconds?: number
+  /** PostgreSQL: the floor query through pg in the bench process. */
+  inProcessFloor?: Latency
+  shapes: ShapeResult[]
+  loops: LoopFigures[]
+  /** VmHWM of the parley child at the end of its measurements. */
+  serverPeakRssMb: number
+}
+
+export interface Results {
+  date: string
+  size: string
+  settings: { secondsPerMeasurement: number; maxRequestsPerMeasurement: number; loopCapSeconds: number; concurrency: number[] }
+  machine: Machine
+  dataset: DatasetStats
+  floors: { sqlite: SqliteFloor; http: { c1: Latency; c32: Latency }; keysetLoop: LoopFigures }
+  stores: StoreResult[]
+}
+
+export function machine(sqlite: string, postgres: string | null): Machine {
+  const cpus = os.cpus()
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    sqlite,
+    postgres,
+  }
+}
+
+const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
+const int = (x: number): string => Math.round(x).toLocaleString('en-US')
+const ratio = (a: number, b: number): string => {
+  const x = a / b
+  return `${x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2)}×`
+}
+
+export function markdown(r: Results): string {
+  const f = r.floors
+  const floorP50 = f.sqlite.queryStringify.p50
+  const ceiling = f.http.c32.rps
+  const m = r.machine
+  const d = r.dataset
+  const out: string[] = []
+  out.push(`### ${r.date}, ${r.size} messages`, '')
+  out.push(
+    `Machine: ${m.cpu} × ${m.cores}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, SQLite ${m.sqlite}` +
+      `${m.postgres ? `, PostgreSQL ${m.postgres}` : ''}. Data set (seed ${d.seed}): ${int(d.messages)} messages in ${int(d.dialogs)} dialogs; ` +
+      `largest dialog ${int(d.largest.messages)} messages, median ${int(d.medianDialogSize)}. Each measurement ${r.settings.secondsPerMeasurement} s ` +
+      `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up; the export loop stops after ${r.settings.loopCapSeconds} s.`,
+    '',
+  )
+
+  out.push('#### Floors', '', '| floor | p50 ms | p99 ms | per second |', '|---|---:|---:|---:|')
+  const floorRow = (name: string, l: Latency) => out.push(`| ${name} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.rps)} |`)
+  floorRow('better-sqlite3 page query, in process', f.sqlite.query)
+  floorRow('**query + JSON.stringify (the floor)**', f.sqlite.queryStringify)
+  floorRow("query + parley's item codec + JSON.stringify", f.sqlite.queryCodecStringify)
+  for (const s of r.stores) if (s.inProcessFloor) floorRow('PostgreSQL page query (pg, in process) + JSON.stringify', s.inProcessFloor)
+  floorRow(`node:http, precomputed page (${int(f.http.c1.bytesPerResponse ?? 0)} B), c=1`, f.http.c1)
+  floorRow('**node:http, precomputed page, c=32 (the HTTP ceiling)**', f.http.c32)
+  out.push(`| keyset loop over all messages, in process, no count | | | ${int(f.keysetLoop.itemsPerSecond)} items |`, '')
+
+  out.push('#### Import (importItems, messages then dialogs)', '', '| store | items | seconds | items/s | peak RSS MB |', '|---|---:|---:|---:|---:|')
+  for (const s of r.stores) {
+    const i = s.import
+    out.push(`| ${s.name}${i.cached ? ' (kept file; figures from when it was built)' : ''} | ${int(i.items)} | ${i.seconds.toFixed(1)} | ${int(i.itemsPerSecond)} | ${i.peakRssMb} |`)
+  }
+  out.push('')
+
+  const stores = r.stores
+  out.push('#### Admin list pages (limit 100)', '')
+  out.push(
+    `KB: mean answer size. c1 p50 is followed by its ratio to the floor (${ms(floorP50)} ms); c32 req/s by its ratio to the HTTP ceiling (${int(ceiling)} req/s, ${int((f.http.c32.bytesPerResponse ?? 0) / 1000)} KB a page). Times in ms.`,
+    '',
+  )
+  const head = ['list', 'filter', 'sort', 'KB', ...stores.flatMap((s) => [`${s.name} c1 p50`, 'c1 p99', 'c32 p50', 'c32 p99', 'c32 req/s'])]
+  const both = stores.length === 2
+  if (both) head.push(`${stores[1]!.name}/${stores[0]!.name} c1 p50`)
+  out.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`)
+  const errors: string[] = []
+  stores[0]?.shapes.forEach((shape, i) => {
+    const cells = [shape.resource, shape.filter, shape.sort, ((shape.c1.bytesPerResponse ?? 0) / 1000).toFixed(1)]
+    for (const s of stores) {
+      const x = s.shapes[i]!
+      const flag = x.c1.errors + x.c32.errors > 0 ? ' ⚠' : ''
+      if (flag) errors.push(`- ${s.name} ${x.resource} ${x.filter} ${x.sort}: ${x.c1.errors + x.c32.errors} errors, e.g. ${x.c1.firstError ?? x.c32.firstError}`)
+      cells.push(`${ms(x.c1.p50)} (${ratio(x.c1.p50, floorP50)})${flag}`, ms(x.c1.p99), ms(x.c32.p50), ms(x.c32.p99), `${int(x.c32.rps)} (${ratio(x.c32.rps, ceiling)})`)
+    }
+    if (both) cells.push(ratio(stores[1]!.shapes[i]!.c1.p50, stores[0]!.shapes[i]!.c1.p50))
+    out.push(`| ${cells.join(' | ')} |`)
+  })
+  if (errors.length > 0) out.push('', 'Errors:', ...errors)
+  out.push('')
+
+  out.push(
+    '#### The documented export loop (Messages List, `_id[lt]` paging, total_entries on every page)',
+    '',
+    `items/s is followed by its ratio to the in-process keyset loop without a count (${int(f.keysetLoop.itemsPerSecond)} items/s).`,
+    '',
+    '| store | filter | pages done / planned | items | seconds | items/s | page p50 ms | page p99 ms | complete |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+  )
+  for (const s of stores) {
+    for (const l of s.loops) {
+      out.push(
+        `| ${s.name} | ${l.filter || 'none'} | ${int(l.pages)} / ${int(l.pagesPlanned)} | ${int(l.items)} | ${l.seconds.toFixed(l.seconds < 10 ? 2 : 0)} | ${int(l.itemsPerSecond)} (${ratio(l.itemsPerSecond, f.keysetLoop.itemsPerSecond)}) | ${ms(l.pageP50)} | ${ms(l.pageP99)} | ${l.complete ? (l.items === l.totalEntries ? 'yes' : `yes, but ${int(l.items)} items of ${int(l.totalEntries)}`) : 'no (time cap)'} |`,
+      )
+    }
+  }
+  out.push('', `Server peak RSS (VmHWM of the parley process): ${stores.map((s) => `${s.name} ${s.serverPeakRssMb} MB`).join(', ')}.`)
+  return out.join('\n') + '\n'
+}
+
+const START = '<!-- bench:results:start -->'
+const END = '<!-- bench:results:end -->'
+
+/** Writes bench/results/<date>-<size>.json and the tables into bench/README.md; returns the JSON path. */
+export function save(r: Results, table: string): string {
+  const dir = join(ROOT, 'bench/results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `${r.date}-${r.size}.json`)
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n')
+  const readme = join(ROOT, 'bench/README.md')
+  const text = readFileSync(readme, 'utf8')
+  const a = text.indexOf(START)
+  const b = text.indexOf(END)
+  if (a < 0 || b < a) throw new Error(`bench/README.md lacks the ${START} … ${END} markers`)
+  writeFileSync(readme, `${text.slice(0, a + START.length)}\n\n${table}\n${text.slice(b)}`)
+  return file
+}
