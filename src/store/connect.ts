@@ -29,7 +29,7 @@ function openSqlite(file: string): Store {
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   return { db, dialect: sqliteDialect, location: file, close: () => db.destroy() }
 }
 
@@ -52,6 +52,29 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   return { db, dialect: postgresDialect, location, close: () => db.destroy() }
+}
+
+/**
+ * Kysely prepares every statement on every query; preparing costs as much as running a page query.
+ * Statements are reusable once done, and Kysely runs one query at a time per connection, so a
+ * bounded cache of prepared statements by SQL text is safe.
+ */
+function withStatementCache(database: SQLite.Database, size = 500) {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string): SQLite.Statement {
+      let statement = statements.get(text)
+      if (statement) {
+        statements.delete(text) // re-insert: the Map's order is the LRU order
+      } else {
+        statement = database.prepare(text)
+        if (statements.size >= size) statements.delete(statements.keys().next().value as string)
+      }
+      statements.set(text, statement)
+      return statement
+    },
+  }
 }
 
 /** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
