@@ -64,3 +64,6 @@ export class ParameterErrors {
 }
 
 export const notFound = (what: string): AppError => new AppError('not_found', [`${what} not found`])
+
+/** The database cancelled a statement that ran past PARLEY_STATEMENT_TIMEOUT (PostgreSQL's query_canceled). */
+export const isStatementTimeout = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '57014'

@@ -1,7 +1,7 @@
 // Every failure leaves as ConnectyCube's `{"errors": …}` with a 4xx that says what to fix; anything
 // unexpected is logged in full and answered with a masked 500 (no stack, no SQL).
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { AppError } from '../errors.ts'
+import { AppError, isStatementTimeout } from '../errors.ts'
 
 interface ValidationIssue {
   instancePath: string
@@ -30,6 +30,10 @@ export function installErrorHandler(app: FastifyInstance): void {
         ;(errors[nameOf(issue, error.validationContext)] ??= []).push(message)
       }
       return reply.status(error.validationContext === 'body' ? 422 : 400).send({ errors })
+    }
+    if (isStatementTimeout(error)) {
+      request.log.warn({ err: error }, 'statement timeout')
+      return reply.status(503).send({ errors: ['The query took longer than the statement timeout; narrow the filters and retry'] })
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {

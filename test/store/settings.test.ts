@@ -1,0 +1,39 @@
+// Store settings reach the database: pool size and statement timeout on PostgreSQL, WAL on SQLite.
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
+import { createStore, migrate } from '../../src/store/connect.ts'
+import { createPostgresDatabase, STORES } from '../helpers/stores.ts'
+
+const pgUrl = process.env.PARLEY_TEST_DATABASE_URL
+
+describe('store settings', () => {
+  it('SQLite runs in WAL mode', async () => {
+    const db = await STORES[0]!.open()
+    const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db.store.db)
+    expect(rows[0]!.journal_mode).toBe('wal')
+    await db.drop()
+  })
+
+  it.skipIf(!pgUrl)('PostgreSQL applies PARLEY_STATEMENT_TIMEOUT and cancels a statement past it', async () => {
+    const target = await createPostgresDatabase(pgUrl!)
+    const config = loadConfig({ PARLEY_STATEMENT_TIMEOUT: '200', PARLEY_POOL_SIZE: '3' }, { databaseUrl: target.url })
+    expect(config.store.poolSize).toBe(3)
+    const store = createStore(config.store)
+    try {
+      await migrate(store)
+      const { rows } = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(store.db)
+      expect(rows[0]!.statement_timeout).toBe('200ms')
+      await expect(sql`select pg_sleep(1)`.execute(store.db)).rejects.toMatchObject({ code: '57014' })
+    } finally {
+      await store.close()
+      await target.drop()
+    }
+  })
+
+  it('rejects bad settings with a message naming them', () => {
+    expect(() => loadConfig({ PARLEY_STATEMENT_TIMEOUT: 'soon' })).toThrow(/PARLEY_STATEMENT_TIMEOUT/)
+    expect(() => loadConfig({ PARLEY_POOL_SIZE: '0' })).toThrow(/PARLEY_POOL_SIZE/)
+    expect(() => loadConfig({}, { databaseUrl: 'mysql://x' })).toThrow(/postgres/)
+  })
+})
