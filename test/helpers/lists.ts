@@ -1,6 +1,7 @@
 // Sending one set of list parameters the three ways the Administration API accepts them: in the
 // query string, as a form body on a GET (`curl -X GET -d '…'`), or as a JSON body on a GET.
 import qs from 'qs'
+import { expect } from 'vitest'
 import type { Answer, TestServer } from './app.ts'
 
 export type Via = 'query' | 'form' | 'json'
@@ -52,4 +53,23 @@ export async function allPages(server: TestServer, path: string, params: string,
     ids.push(...idsOf(r))
     if (skip + pageSize >= r.json.total_entries) return ids
   }
+}
+
+/**
+ * Sends `params` every way; each must answer 200 with one page whose items, named through `keyOf`,
+ * are `want` in order, with total_entries, skip and limit to match — and all three answers equal.
+ */
+export async function expectListedEveryWay(server: TestServer, path: string, params: string, keyOf: Map<string, string>, want: string[]): Promise<void> {
+  const answers = []
+  for (const via of VIAS) {
+    const r = await listVia(server, path, params, via)
+    expect(r.status, `${via}: ${r.text}`).toBe(200)
+    expect(idsOf(r).map((id) => keyOf.get(id)), via).toEqual(want)
+    expect(r.json.total_entries, via).toBe(want.length)
+    expect(r.json.skip).toBe(0)
+    expect(r.json.limit).toBe(100)
+    answers.push(r.json)
+  }
+  expect(answers[1]).toEqual(answers[0])
+  expect(answers[2]).toEqual(answers[0])
 }
