@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { StoreConfig } from '../config.ts'
+import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { migrationProvider } from './migrations/index.ts'
 import type { Database } from './schema.ts'
@@ -15,7 +16,26 @@ export interface Store {
   readonly dialect: Dialect
   /** Where the data lives, for logs: a file path or the URL without its password. */
   readonly location: string
+  /** Kept counts of this process (store/counts.ts); shared by the transaction views of the store. */
+  readonly counts: Counts
+  /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
+  readonly snapshot?: boolean
   close(): Promise<void>
+}
+
+/** The store, with the counts' background pruning started and stopped on close. */
+function withCounts(parts: Omit<Store, 'counts' | 'close'>, destroy: () => Promise<void>): Store {
+  const counts = new Counts()
+  const store: Store = {
+    ...parts,
+    counts,
+    async close() {
+      await counts.stop()
+      await destroy()
+    },
+  }
+  counts.start(store)
+  return store
 }
 
 export function createStore(config: StoreConfig): Store {
@@ -30,7 +50,7 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-  return { db, dialect: sqliteDialect, location: file, close: () => db.destroy() }
+  return withCounts({ db, dialect: sqliteDialect, location: file }, () => db.destroy())
 }
 
 function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreConfig): Store {
@@ -51,7 +71,7 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-  return { db, dialect: postgresDialect, location, close: () => db.destroy() }
+  return withCounts({ db, dialect: postgresDialect, location }, () => db.destroy())
 }
 
 /** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
