@@ -87,6 +87,20 @@ export class Churn {
     })
   }
 
+  /** importValues opens its own transaction: inside a caller's one, the same upsert in SQL. */
+  private async upsert(store: Store, id: string, seconds: number): Promise<void> {
+    if (!store.db.isTransaction) {
+      await importValues(store, 'messages', [this.item(id, seconds)])
+      return
+    }
+    const row = { id, chat_dialog_id: this.pick(this.world.dialogs), created_at: seconds * 1000, updated_at: this.updatedAt(), message: 'upsert' }
+    await store.db
+      .insertInto('messages')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ chat_dialog_id: row.chat_dialog_id, updated_at: row.updated_at, message: row.message }))
+      .execute()
+  }
+
   /** `n` random writes, each through a random store of `stores`. */
   async writes(stores: readonly Store[], n: number, cursor: string | null): Promise<void> {
     for (let i = 0; i < n; i++) await this.write(this.pick(stores), cursor)
@@ -105,7 +119,7 @@ export class Churn {
           .execute()
         break
       case 1: // insert by import
-        await importValues(store, 'messages', [this.item(id, seconds)])
+        await this.upsert(store, id, seconds)
         break
       case 2: // updated_at across T
         await store.db.updateTable('messages').set({ updated_at: this.updatedAt() }).where('id', '=', id).execute()
@@ -117,11 +131,11 @@ export class Churn {
         await store.db.deleteFrom('messages').where('id', '=', id).execute()
         break
       case 5: // re-import an existing id with changed fields (upsert)
-        await importValues(store, 'messages', [this.item(id, seconds)])
+        await this.upsert(store, id, seconds)
         break
       case 6: // delete, then the same id again
         await store.db.deleteFrom('messages').where('id', '=', id).execute()
-        await importValues(store, 'messages', [this.item(id, seconds)])
+        await this.upsert(store, id, seconds)
         break
       case 7: {
         // a new id for an existing row
