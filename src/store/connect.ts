@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely'
 import type { StoreConfig } from '../config.ts'
 import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
@@ -49,8 +49,29 @@ function openSqlite(file: string): Store {
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   return withCounts({ db, dialect: sqliteDialect, location: file }, () => db.destroy())
+}
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare(): as long as
+ * running the query for a page. A handful of shapes repeat, so the last 256 compiled statements are
+ * kept by their SQL text. Safe because Kysely runs one query at a time on SQLite's one connection;
+ * SQLite recompiles a kept statement by itself after a schema change.
+ */
+function keepStatements(database: SQLite.Database, size = 256): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = kept.get(text)
+      if (statement) kept.delete(text)
+      else statement = database.prepare(text)
+      kept.set(text, statement)
+      if (kept.size > size) kept.delete(kept.keys().next().value as string)
+      return statement
+    },
+  }
 }
 
 function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreConfig): Store {
