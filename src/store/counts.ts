@@ -359,20 +359,26 @@ async function countAll(store: Store, table: CountTable, rest: Condition[], rang
   return { count: toNumber(rows[0]!.n), position: String(rows[0]!.position) }
 }
 
-export interface DeriveQuery {
-  readonly query: RawBuilder<Record<string, unknown>>
-  /** Pieces to subtract (each counted up to `cap`) and to add, as columns minus0…, plus0…. */
+export interface DeriveQueries {
+  /**
+   * The position now, whether the log still holds every change after base's position (`usable`),
+   * whether any row in base's range changed since (`changed`), and the difference pieces (columns
+   * minus0…, counted up to `cap`, and plus0…).
+   */
+  readonly delta: RawBuilder<Record<string, unknown>>
+  /** Only when something changed: now_matching − then_matching corrects base's count. */
+  readonly correction: RawBuilder<{ now_matching: unknown; then_matching: unknown }>
   readonly subtract: number
   readonly add: number
   readonly cap: number
 }
 
 /**
- * One statement (one snapshot) with everything needed to derive count(F ∧ range) from the kept count
- * `base`: the position now, whether the log still holds every change after base's position, the
- * correction (now_matching − then_matching) and the difference pieces.
+ * The statements that derive count(F ∧ range) from the kept count `base`, to be run in one snapshot.
+ * Two, not one: the correction is needed only when rows changed, and a statement this size costs
+ * PostgreSQL more to plan than to run.
  */
-export function deriveQuery(d: Dialect, table: CountTable, rest: readonly Condition[], range: IdRange, base: { range: IdRange; count: number; position: string }): DeriveQuery {
+export function deriveQueries(d: Dialect, table: CountTable, rest: readonly Condition[], range: IdRange, base: { range: IdRange; count: number; position: string }): DeriveQueries {
   const log = LOG[table]
   const id = sql.ref('id')
   // Delta counts walk the id index (or (chat_dialog_id, id), (sender_id, id), …): time ranges are
@@ -389,39 +395,43 @@ export function deriveQuery(d: Dialect, table: CountTable, rest: readonly Condit
     ),
     ...add.map((r, i) => sql`(select count(*) from ${sql.table(table)} where ${where} and ${inRange(id, r)}) as ${sql.ref(`plus${i}`)}`),
   ]
-  // Changed since the kept count: each id's first change after it, whose pre-image is the row as
-  // the kept count saw it (existed = 0: it was not there). The log is read by position, not by id.
-  const query = sql<Record<string, unknown>>`
-    with changed as (
-      select id, min(seq) as first from ${sql.table(log)}
-      where ${d.changedAfter(base.position)} and ${inRange(d.noIndex(id), base.range)}
-      group by id
-    )
+  // The log is read by position (seq / xid index), not by id; the id range is a filter on that.
+  const after = sql<SqlBool>`${d.changedAfter(base.position)} and ${inRange(d.noIndex(id), base.range)}`
+  const delta = sql<Record<string, unknown>>`
     select
       ${d.changePosition(log)} as position,
       case when ${d.keepsChangesAfter(base.position, sql`(select cut from change_log_cut where tbl = ${table})`)} then 1 else 0 end as usable,
-      (select count(*) from ${sql.table(table)} where ${id} in (select id from changed) and ${byId}) as now_matching,
-      (select count(*) from ${sql.table(log)} where seq in (select first from changed) and existed = 1 and ${byId}) as then_matching
+      case when exists (select 1 from ${sql.table(log)} where ${after}) then 1 else 0 end as changed
       ${pieces.length > 0 ? sql`, ${sql.join(pieces)}` : sql``}`
-  return { query, subtract: subtract.length, add: add.length, cap }
+  // Each changed id's first change after the kept count: its pre-image is the row as the kept count
+  // saw it (existed = 0: it was not there then).
+  const correction = sql<{ now_matching: unknown; then_matching: unknown }>`
+    with changed as (select id, min(seq) as first from ${sql.table(log)} where ${after} group by id)
+    select
+      (select count(*) from ${sql.table(table)} where ${id} in (select id from changed) and ${byId}) as now_matching,
+      (select count(*) from ${sql.table(log)} where seq in (select first from changed) and existed = 1 and ${byId}) as then_matching`
+  return { delta, correction, subtract: subtract.length, add: add.length, cap }
 }
 
 /**
  * count(F ∧ range) from the kept count `base`, or null when `base` cannot serve: the log was pruned
  * past it, or a piece to subtract holds more than half its count (then counting the range directly
- * is cheaper).
+ * is cheaper). Must run in a read transaction: both statements read one snapshot.
  */
 async function derive(store: Store, table: CountTable, rest: Condition[], range: IdRange, base: Entry): Promise<{ count: number; position: string } | null> {
-  const q = deriveQuery(store.dialect, table, rest, range, base)
-  const { rows } = await q.query.execute(store.db)
-  const row = rows[0]!
+  const q = deriveQueries(store.dialect, table, rest, range, base)
+  const row = (await q.delta.execute(store.db)).rows[0]!
   if (toNumber(row.usable) !== 1) return null
-  let count = base.count + toNumber(row.now_matching) - toNumber(row.then_matching)
+  let count = base.count
   for (let i = 0; i < q.subtract; i++) {
     const n = toNumber(row[`minus${i}`])
     if (n >= q.cap) return null
     count -= n
   }
   for (let i = 0; i < q.add; i++) count += toNumber(row[`plus${i}`])
+  if (toNumber(row.changed) === 1) {
+    const fix = (await q.correction.execute(store.db)).rows[0]!
+    count += toNumber(fix.now_matching) - toNumber(fix.then_matching)
+  }
   return { count, position: String(row.position) }
 }

@@ -10,7 +10,7 @@ import { applyPage } from '../../src/query/apply.ts'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../../src/query/catalogue.ts'
 import { parseListQuery } from '../../src/query/parse.ts'
 import { planList } from '../../src/query/plan.ts'
-import { deriveQuery, splitConditions } from '../../src/store/counts.ts'
+import { deriveQueries, splitConditions } from '../../src/store/counts.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
 const ID = '655417e50000000040000182'
@@ -79,10 +79,14 @@ for (const kind of STORES) {
             const request = splitConditions(planList(parseListQuery(qs.parse(`${shape}&_id[lt]=${ID}`), catalogue), catalogue).conditions)
             const kept = splitConditions(planList(parseListQuery(qs.parse(`${shape}&_id[lt]=${'f'.repeat(24)}`), catalogue), catalogue).conditions)
             const position = kind.name === 'postgres' ? '100:100:' : '1'
-            const q = deriveQuery(store.dialect, table, request.rest, request.range, { range: kept.range, count: 10_000, position }).query.compile(conn)
+            const queries = deriveQueries(store.dialect, table, request.rest, request.range, { range: kept.range, count: 10_000, position })
             const prefix = kind.name === 'sqlite' ? 'explain query plan ' : 'explain '
-            const { rows } = await conn.executeQuery<Record<string, string>>(CompiledQuery.raw(prefix + q.sql, [...q.parameters]))
-            const lines = rows.map((r) => r.detail ?? r['QUERY PLAN'] ?? '')
+            const lines: string[] = []
+            for (const query of [queries.delta, queries.correction]) {
+              const q = query.compile(conn)
+              const { rows } = await conn.executeQuery<Record<string, string>>(CompiledQuery.raw(prefix + q.sql, [...q.parameters]))
+              lines.push(...rows.map((r) => r.detail ?? r['QUERY PLAN'] ?? ''))
+            }
             const ok =
               kind.name === 'sqlite'
                 ? lines.every((l) => !new RegExp(`^SCAN ${table}\\b`).test(l) && (!new RegExp(`^SEARCH ${table}\\b`).test(l) || /\bid[<>=]/.test(l)))
