@@ -113,6 +113,33 @@ for (const kind of STORES) {
       ])
     })
 
+    it('logs each row of a multi-row statement: an upsert of new, changed and unchanged rows, a bulk update', async () => {
+      const { store } = db
+      const dialog = '64bb56980000000000000ddd'
+      const items = [0, 1, 2].map((i) => messageItem(dialog, FROM + i, { _id: `64bb5698000000000000d00${i}`, updated_at: iso(FROM + i) }))
+      await importValues(store, 'messages', items.slice(0, 2))
+      const mark = await store.db.selectFrom('message_changes').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirstOrThrow()
+      const since = async () =>
+        (await store.db.selectFrom('message_changes').select(['id', 'existed', 'updated_at']).where('seq', '>', Number(mark.m)).orderBy('seq').execute()).map((r) => ({
+          ...r,
+          updated_at: r.updated_at === null || r.updated_at === undefined ? null : Number(r.updated_at),
+        }))
+      // one statement: item 0 unchanged, item 1 changed, item 2 new
+      await importValues(store, 'messages', [items[0]!, { ...items[1]!, updated_at: iso(FROM + 100) }, items[2]!])
+      // (the order of the two within the statement is the engine's: compared as a set)
+      expect((await since()).map((r) => [r.id, r.existed, r.updated_at]).sort()).toEqual([
+        [items[1]!._id, 1, (FROM + 1) * 1000],
+        [items[2]!._id, 0, null],
+      ])
+      await store.db.updateTable('messages').set({ updated_at: 1 }).where('chat_dialog_id', '=', dialog).execute()
+      const after = await since()
+      expect(after.slice(2).map((r) => [r.id, r.existed, r.updated_at]).sort()).toEqual([
+        [items[0]!._id, 1, FROM * 1000],
+        [items[1]!._id, 1, (FROM + 100) * 1000],
+        [items[2]!._id, 1, (FROM + 2) * 1000],
+      ])
+    })
+
     it('logs dialog changes too', async () => {
       const { store } = db
       await store.db

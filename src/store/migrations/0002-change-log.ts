@@ -3,7 +3,9 @@
 // appends one row to `message_changes` / `dialog_changes`: the row's id, whether it existed before
 // (0 for an insert), and its pre-image in those columns — the same names and types as the base table,
 // so that the WHERE compiled for a list applies to the log unchanged. Triggers, not application code,
-// so that every write path (import, Dialog Update, the chat API to come, psql) is covered.
+// so that every write path (import, Dialog Update, the chat API to come, psql) is covered: row
+// triggers on SQLite, statement triggers with transition tables on PostgreSQL (same log rows, one
+// INSERT … SELECT per statement rather than a plpgsql call per row).
 //
 // `change_log_cut` records, per table, up to where the log has been pruned: a count kept from before
 // that point cannot be brought up to date and is never used (store/counts.ts).
@@ -81,32 +83,39 @@ export async function up(db: Kysely<unknown>, d: Dialect): Promise<void> {
 
     const cols = columns.join(', ')
     const old = columns.map((c) => `old.${c}`).join(', ')
-    // An update is logged only when the id or a logged column changes (IS DISTINCT FROM: NULL-safe):
+    // An update is logged only when the id or a logged column changes (NULL-safe comparisons):
     // changes to read_ids and the like cannot move a row in or out of any list filter.
-    const changed = pg
-      ? `(old.id, ${old}) is distinct from (new.id, ${columns.map((c) => `new.${c}`).join(', ')})`
-      : ['id', ...columns].map((c) => `old.${c} is not new.${c}`).join(' or ')
+    const changed = ['id', ...columns].map((c) => `old.${c} is not new.${c}`).join(' or ')
 
     if (pg) {
-      await sql
-        .raw(
-          `create function ${log}_row() returns trigger language plpgsql as $$
+      // Statement triggers with transition tables: one INSERT … SELECT per statement instead of a
+      // function call per row (an import upserts 1000 rows a statement). The log rows are the same
+      // as row triggers would write; an upsert fires the insert and the update trigger, each with
+      // its own rows. The update trigger pairs old and new rows by id: an old row without a new one
+      // of the same id lost its id (logged as existing before), a new row without an old one gained
+      // it (logged as an insert).
+      const fn = async (name: string, body: string) =>
+        sql.raw(`create function ${name}() returns trigger language plpgsql as $$
 begin
-  if tg_op = 'INSERT' then
-    insert into ${log} (id, existed) values (new.id, 0);
-    return null;
-  end if;
-  insert into ${log} (id, existed, ${cols}) values (old.id, 1, ${old});
-  if tg_op = 'UPDATE' and new.id <> old.id then
-    insert into ${log} (id, existed) values (new.id, 0);
-  end if;
+${body}
   return null;
-end $$`,
-        )
+end $$`).execute(db)
+      await fn(`${log}_inserted`, `  insert into ${log} (id, existed) select id, 0 from added;`)
+      await fn(
+        `${log}_updated`,
+        `  insert into ${log} (id, existed, ${cols})
+    select o.id, 1, ${columns.map((c) => `o.${c}`).join(', ')} from old_rows o left join new_rows n on n.id = o.id
+    where n.id is null or (${columns.map((c) => `o.${c}`).join(', ')}) is distinct from (${columns.map((c) => `n.${c}`).join(', ')})
+    order by o.id;
+  insert into ${log} (id, existed)
+    select n.id, 0 from new_rows n where not exists (select 1 from old_rows o where o.id = n.id) order by n.id;`,
+      )
+      await fn(`${log}_deleted`, `  insert into ${log} (id, existed, ${cols}) select id, 1, ${cols} from removed order by id;`)
+      await sql.raw(`create trigger ${table}_log_insert after insert on ${table} referencing new table as added for each statement execute function ${log}_inserted()`).execute(db)
+      await sql
+        .raw(`create trigger ${table}_log_update after update on ${table} referencing old table as old_rows new table as new_rows for each statement execute function ${log}_updated()`)
         .execute(db)
-      await sql.raw(`create trigger ${table}_log_insert after insert on ${table} for each row execute function ${log}_row()`).execute(db)
-      await sql.raw(`create trigger ${table}_log_update after update on ${table} for each row when (${changed}) execute function ${log}_row()`).execute(db)
-      await sql.raw(`create trigger ${table}_log_delete after delete on ${table} for each row execute function ${log}_row()`).execute(db)
+      await sql.raw(`create trigger ${table}_log_delete after delete on ${table} referencing old table as removed for each statement execute function ${log}_deleted()`).execute(db)
     } else {
       await sql.raw(`create trigger ${table}_log_insert after insert on ${table} begin insert into ${log} (id, existed) values (new.id, 0); end`).execute(db)
       await sql
