@@ -219,17 +219,25 @@ for (const kind of STORES) {
       await count({ _id: { lt: cursor } })
       await churn.writes([store, other], 5, cursor)
       const before = { ...store.counts.stats }
-      // Everything settled now is pruned: the kept count's changes are gone.
+      // Everything settled now is pruned. On PostgreSQL "settled" means below the xmin of a snapshot,
+      // and transactions of other databases on the server count too: the newest changes may stay.
       await store.counts.prune(store, 0)
-      const logged = await store.db.selectFrom('message_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
-      expect(Number(logged.n)).toBe(0)
+      const strict = kind.name === 'sqlite'
+      const cut = await store.db.selectFrom('change_log_cut').select('cut').where('tbl', '=', 'messages').executeTakeFirstOrThrow()
+      let left = store.db.selectFrom('message_changes').select((eb) => eb.fn.countAll().as('n'))
+      if (!strict) left = left.where(sql<boolean>`xid < ${String(cut.cut)}::xid8`)
+      expect(Number((await left.executeTakeFirstOrThrow()).n), 'log rows below the cut').toBe(0)
       expect(await count({ _id: { lt: cursor } })).toBe(await countNow(store, 'messages', plan({ _id: { lt: cursor } })))
-      expect(store.counts.stats.fallbacks - before.fallbacks).toBe(1)
-      expect(store.counts.stats.full - before.full).toBe(1)
+      if (strict) {
+        // the kept count's changes are gone: a COUNT(*) instead
+        expect(store.counts.stats.fallbacks - before.fallbacks).toBe(1)
+        expect(store.counts.stats.full - before.full).toBe(1)
+      }
+      const afterPrune = { ...store.counts.stats }
       // the count just kept is after the cut: used again, through new writes
       await churn.writes([store, other], 5, cursor)
       expect(await count({ _id: { lt: cursor } })).toBe(await countNow(store, 'messages', plan({ _id: { lt: cursor } })))
-      expect(store.counts.stats.delta - before.delta).toBe(1)
+      expect(store.counts.stats.delta - afterPrune.delta).toBe(1)
       // prune(horizon) only prunes up to marks at least that old
       await store.counts.prune(store, 60_000)
       expect(Number((await store.db.selectFrom('message_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThan(0)
