@@ -8,6 +8,9 @@ import type { Flags } from '../config.ts'
 import { importItems, readItems, type ImportKind } from '../services/import.ts'
 import { withStore, withStoreOptions } from './common.ts'
 
+/** Imports at least this large prune the change logs when they finish. */
+const PRUNE_AFTER = 10_000
+
 export function importCommand(): Command {
   return withStoreOptions(new Command('import'))
     .description('Import dialogs or messages: NDJSON, a JSON array, or saved {"items": [...]} pages')
@@ -37,15 +40,19 @@ export function importCommand(): Command {
       let lastLine = Date.now()
       const started = Date.now()
 
-      const report = await withStore(opts, (store) =>
-        importItems(store, kind, readItems(input), (r) => {
+      const report = await withStore(opts, async (store) => {
+        const report = await importItems(store, kind, readItems(input), (r) => {
           bar?.update(total ? bytes : 0, { imported: r.imported, rejected: r.rejected.length })
           if (!bar && Date.now() - lastLine > 2000) {
             lastLine = Date.now()
             process.stderr.write(`importing ${kind}: ${r.imported} imported, ${r.rejected.length} rejected\n`)
           }
-        }),
-      )
+        })
+        // A large import logged a change per row (store/counts.ts). Prune them now rather than leave
+        // them to the next server: running servers' kept counts fall back to one COUNT(*) each.
+        if (report.imported >= PRUNE_AFTER) await store.counts.prune(store, 0)
+        return report
+      })
       bar?.update(total || 1, { imported: report.imported, rejected: report.rejected.length })
       bar?.stop()
 

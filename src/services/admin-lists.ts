@@ -4,7 +4,7 @@ import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../query/catalogu
 import { parseListQuery } from '../query/parse.ts'
 import { planList } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
-import { countMatching, listPage, type ItemTable } from '../store/items.ts'
+import { countMatching, listWithTotal, type ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item, ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
@@ -16,7 +16,8 @@ export type ListAnswer =
 async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
-  const [rows, total] = await Promise.all([listPage(store, table, plan), countMatching(store, table, plan)])
+  // The page and its total from one snapshot: the total counts exactly what the page was cut from.
+  const { rows, total } = await listWithTotal(store, table, plan)
   return { total_entries: total, skip: plan.skip, limit: plan.limit, items: rows.map((r) => codec.toItem(r, store.dialect)) }
 }
 

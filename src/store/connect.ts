@@ -4,8 +4,9 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely'
 import type { StoreConfig } from '../config.ts'
+import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { migrationProvider } from './migrations/index.ts'
 import type { Database } from './schema.ts'
@@ -15,7 +16,26 @@ export interface Store {
   readonly dialect: Dialect
   /** Where the data lives, for logs: a file path or the URL without its password. */
   readonly location: string
+  /** Kept counts of this process (store/counts.ts); shared by the transaction views of the store. */
+  readonly counts: Counts
+  /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
+  readonly snapshot?: boolean
   close(): Promise<void>
+}
+
+/** The store, with the counts' background pruning started and stopped on close. */
+function withCounts(parts: Omit<Store, 'counts' | 'close'>, destroy: () => Promise<void>): Store {
+  const counts = new Counts()
+  const store: Store = {
+    ...parts,
+    counts,
+    async close() {
+      await counts.stop()
+      await destroy()
+    },
+  }
+  counts.start(store)
+  return store
 }
 
 export function createStore(config: StoreConfig): Store {
@@ -29,8 +49,29 @@ function openSqlite(file: string): Store {
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
-  return { db, dialect: sqliteDialect, location: file, close: () => db.destroy() }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
+  return withCounts({ db, dialect: sqliteDialect, location: file }, () => db.destroy())
+}
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare(): as long as
+ * running the query for a page. A handful of shapes repeat, so the last 256 compiled statements are
+ * kept by their SQL text. Safe because Kysely runs one query at a time on SQLite's one connection;
+ * SQLite recompiles a kept statement by itself after a schema change.
+ */
+function keepStatements(database: SQLite.Database, size = 256): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = kept.get(text)
+      if (statement) kept.delete(text)
+      else statement = database.prepare(text)
+      kept.set(text, statement)
+      if (kept.size > size) kept.delete(kept.keys().next().value as string)
+      return statement
+    },
+  }
 }
 
 function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreConfig): Store {
@@ -51,30 +92,7 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-  return { db, dialect: postgresDialect, location, close: () => db.destroy() }
-}
-
-/**
- * Kysely prepares every statement on every query; preparing costs as much as running a page query.
- * Statements are reusable once done, and Kysely runs one query at a time per connection, so a
- * bounded cache of prepared statements by SQL text is safe.
- */
-function withStatementCache(database: SQLite.Database, size = 500) {
-  const statements = new Map<string, SQLite.Statement>()
-  return {
-    close: () => database.close(),
-    prepare(text: string): SQLite.Statement {
-      let statement = statements.get(text)
-      if (statement) {
-        statements.delete(text) // re-insert: the Map's order is the LRU order
-      } else {
-        statement = database.prepare(text)
-        if (statements.size >= size) statements.delete(statements.keys().next().value as string)
-      }
-      statements.set(text, statement)
-      return statement
-    },
-  }
+  return withCounts({ db, dialect: postgresDialect, location }, () => db.destroy())
 }
 
 /** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */

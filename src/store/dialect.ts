@@ -32,6 +32,24 @@ export interface Dialect {
   noIndex(expr: Expression<unknown>): Expression<unknown>
   /** Case-sensitive substring test: SQLite's LIKE ignores ASCII case, so neither engine uses LIKE. */
   contains(expr: Expression<unknown>, value: string): Expression<SqlBool>
+
+  // Change positions, for kept counts (store/counts.ts, docs/performance.md). A position is text.
+  /**
+   * Where the change log `log` stands, to be read in the same statement as a count. SQLite has one
+   * writer at a time, so the last seq handed out is a consistent cut; PostgreSQL hands out sequence
+   * numbers in an order that is not commit order, so there the position is the snapshot itself.
+   */
+  changePosition(log: string): Expression<string>
+  /** The log row in FROM is a change that a count at `position` did not see: seq after it, or a transaction invisible to that snapshot. */
+  changedAfter(position: string): Expression<SqlBool>
+  /** A mark for pruning: every change up to it is settled. SQLite: the last seq; PostgreSQL: the current snapshot's xmin (every older transaction has ended). */
+  pruneMark(log: string): Expression<string>
+  /** The log row in FROM is covered by prune mark `mark`: seq <= mark (SQLite), xid < mark (PostgreSQL). */
+  prunedBy(mark: string): Expression<SqlBool>
+  /** change_log_cut.cut moved up to `mark` (never down). */
+  advancedCut(mark: string): Expression<unknown>
+  /** Every change after `position` is still in the log, given change_log_cut.cut `cut` (pruning removed only changes that position saw). */
+  keepsChangesAfter(position: string, cut: Expression<unknown>): Expression<SqlBool>
 }
 
 const encode = (value: unknown): string => JSON.stringify(value)
@@ -53,6 +71,13 @@ export const sqliteDialect: Dialect = {
   },
   noIndex: (expr) => sql`+${expr}`,
   contains: (expr, value) => sql<SqlBool>`instr(${expr}, ${value}) > 0`,
+  // AUTOINCREMENT keeps the largest seq ever handed out in sqlite_sequence, pruned or not.
+  changePosition: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${log}), 0) as text)`,
+  changedAfter: (position) => sql<SqlBool>`seq > cast(${position} as integer)`,
+  pruneMark: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${log}), 0) as text)`,
+  prunedBy: (mark) => sql<SqlBool>`seq <= cast(${mark} as integer)`,
+  advancedCut: (mark) => sql`max(cut, cast(${mark} as integer))`,
+  keepsChangesAfter: (position, cut) => sql<SqlBool>`cast(${position} as integer) >= ${cut}`,
 }
 
 export const postgresDialect: Dialect = {
@@ -66,6 +91,15 @@ export const postgresDialect: Dialect = {
   jsonText: (column, key) => sql<string | null>`${sql.ref(column)} ->> ${key}`,
   noIndex: (expr) => expr,
   contains: (expr, value) => sql<SqlBool>`strpos(${expr}, ${value}) > 0`,
+  changePosition: () => sql<string>`pg_current_snapshot()::text`,
+  // Every xid below the snapshot's xmin is visible to it: the xid index serves the first term.
+  changedAfter: (position) =>
+    sql<SqlBool>`(xid >= pg_snapshot_xmin(cast(${position} as pg_snapshot)) and not pg_visible_in_snapshot(xid, cast(${position} as pg_snapshot)))`,
+  pruneMark: () => sql<string>`pg_snapshot_xmin(pg_current_snapshot())::text`,
+  prunedBy: (mark) => sql<SqlBool>`xid < cast(${mark} as xid8)`,
+  advancedCut: (mark) => sql`greatest(cut, cast(${mark} as xid8))`,
+  // Pruned: xid < cut. A snapshot sees every xid below its xmin, so cut <= xmin means it saw them all.
+  keepsChangesAfter: (position, cut) => sql<SqlBool>`${cut} <= pg_snapshot_xmin(cast(${position} as pg_snapshot))`,
 }
 
 /** JSON text for a JSON column, or SQL NULL for a missing/null value. */

@@ -2,7 +2,8 @@
 // count of everything the plan's filters match, and batched upserts by id.
 //
 // countMatching is deliberately its own function: the route asks "how many?" and this module is the
-// one place that decides how to answer (today COUNT(*); kept counts later, see docs/performance.md).
+// one place that decides how to answer: from a kept count brought up to date, or COUNT(*) when none
+// serves (store/counts.ts, docs/performance.md).
 import { sql } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
 import type { ListPlan } from '../query/plan.ts'
@@ -16,7 +17,39 @@ export async function listPage(store: Store, table: ItemTable, plan: ListPlan): 
   return (await applyPage(qb, plan, store.dialect).execute()) as Row[]
 }
 
+/**
+ * Runs `read` in one read-only transaction, so that everything it reads comes from one snapshot:
+ * REPEATABLE READ on PostgreSQL; on SQLite any transaction reads one snapshot (Kysely sends a plain
+ * BEGIN there and ignores the level).
+ */
+export async function readSnapshot<T>(store: Store, read: (snapshot: Store) => Promise<T>): Promise<T> {
+  if (store.snapshot) return read(store)
+  return store.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) => read({ ...store, db: trx, snapshot: true }))
+}
+
+/** A page and the exact count of everything its filters match, from one snapshot. */
+export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: Row[]; total: number }> {
+  return readSnapshot(store, async (snapshot) => {
+    const rows = await listPage(snapshot, table, plan)
+    const total = await countMatching(snapshot, table, plan)
+    return { rows, total }
+  })
+}
+
+/** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {
+  if (store.snapshot) return store.counts.count(store, table, plan.conditions)
+  // Inside a caller's (writing) transaction a kept count could take in uncommitted rows: count plainly.
+  if (store.db.isTransaction) return countNow(store, table, plan)
+  return readSnapshot(store, (snapshot) => store.counts.count(snapshot, table, plan.conditions))
+}
+
+/** COUNT(*), nothing kept. */
+export async function countNow(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {
   const { n } = await store.db
     .selectFrom(table)
     .select(sql<number>`count(*)`.as('n'))

@@ -66,10 +66,37 @@ export interface AdminKeyTable {
   revoked_at: number | null
 }
 
+/**
+ * One row per change to a row of the base table (migrations/0002-change-log.ts): its id, whether it
+ * existed before (0: an insert), and its pre-image in every filterable column (NULL for an insert).
+ */
+interface ChangeColumns {
+  seq: Generated<number>
+  id: string
+  existed: number
+  at: Generated<number>
+  /** PostgreSQL only: the writing transaction (xid8, as text). */
+  xid?: Generated<string>
+}
+
+export type MessageChangeTable = ChangeColumns &
+  Partial<Pick<MessageTable, 'chat_dialog_id' | 'created_at' | 'updated_at' | 'sender_id' | 'recipient_id' | 'date_sent' | 'message' | 'attachments'>>
+export type DialogChangeTable = ChangeColumns &
+  Partial<Pick<DialogTable, 'type' | 'name' | 'user_id' | 'last_message_date_sent' | 'occupants_ids' | 'extensions' | 'created_at' | 'updated_at'>>
+
+/** Per base table, how far its change log has been pruned (a seq on SQLite, an xid8 on PostgreSQL). */
+export interface ChangeLogCutTable {
+  tbl: string
+  cut: string | number
+}
+
 export interface Database {
   dialogs: DialogTable
   messages: MessageTable
   admin_keys: AdminKeyTable
+  message_changes: MessageChangeTable
+  dialog_changes: DialogChangeTable
+  change_log_cut: ChangeLogCutTable
 }
 
 export type DialogRow = Selectable<DialogTable>

@@ -193,6 +193,23 @@ describe('parley import (sqlite)', () => {
     expect(listed.json.total_entries).toBe(3)
     expect(listed.json.items).toStrictEqual(byIdDesc(good))
   })
+
+  it('prunes the change log after a large import; a running server falls back to COUNT(*) once and stays exact', async () => {
+    const first = await server.get('/admin/chat/messages/list?limit=5')
+    const cursor = first.json.items.at(-1)._id
+    const dialogId = objectId(1669560000)
+    const many = Array.from({ length: 10_000 }, (_, i) => messageItem(dialogId, 1669560000 - i, { message: `bulk ${i}` }))
+    const r = await importFile('messages', file(ndjson(many)))
+    expect(r.code, r.stderr).toBe(0)
+    const logged = await store.db.selectFrom('message_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+    expect(Number(logged.n)).toBe(0)
+
+    const before = { ...store.counts.stats }
+    const next = await server.get(`/admin/chat/messages/list?limit=5&_id[lt]=${cursor}`)
+    const brute = await store.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('id', '<', cursor).executeTakeFirstOrThrow()
+    expect(next.json.total_entries).toBe(Number(brute.n))
+    expect(store.counts.stats.fallbacks - before.fallbacks).toBe(1)
+  })
 })
 
 const pgUrl = process.env.PARLEY_TEST_DATABASE_URL

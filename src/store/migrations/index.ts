@@ -2,11 +2,13 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { Dialect } from '../dialect.ts'
 import * as init from './0001-init.ts'
+import * as changeLog from './0002-change-log.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
 const STEPS: Record<string, Step> = {
   '0001-init': init,
+  '0002-change-log': changeLog,
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
