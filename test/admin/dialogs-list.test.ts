@@ -5,7 +5,7 @@ import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
 import { dialogItem, iso } from '../helpers/factories.ts'
-import { allPages, expectListedEveryWay, idsOf, jsonOf, listVia, VIAS } from '../helpers/lists.ts'
+import { allPages, expectedOrder, expectListedEveryWay, idsOf, jsonOf, listVia, VIAS } from '../helpers/lists.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
 const LIST = '/admin/chat/list'
@@ -229,14 +229,7 @@ for (const kind of STORES) {
       dialogs.push(dialogItem(B - 200_000 + i, { created_at: iso(created), updated_at: iso(B + ((i * 7) % 5) * 60), type: 2, name: `dialog ${i}` }))
     }
     const ms = (t: unknown) => Date.parse(t as string)
-    const order = (field: 'created_at' | 'updated_at' | '_id', dir: 'asc' | 'desc') =>
-      [...dialogs]
-        .sort((x, y) => {
-          const byField = field === '_id' ? 0 : ms(x[field]) - ms(y[field])
-          const c = byField !== 0 ? byField : (x._id as string) < (y._id as string) ? -1 : 1
-          return dir === 'asc' ? c : -c
-        })
-        .map((d) => d._id as string)
+    const order = (field: 'created_at' | 'updated_at' | '_id', dir: 'asc' | 'desc') => expectedOrder(dialogs, field, dir)
 
     beforeAll(async () => {
       db = await kind.open()

@@ -6,7 +6,7 @@ import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
 import { iso, messageItem, objectId } from '../helpers/factories.ts'
-import { allPages, expectListedEveryWay, idsOf, listVia, VIAS } from '../helpers/lists.ts'
+import { allPages, expectedOrder, expectListedEveryWay, idsOf, listVia, VIAS } from '../helpers/lists.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
 const LIST = '/admin/chat/messages/list'
@@ -226,14 +226,7 @@ for (const kind of STORES) {
       )
     }
     const ms = (t: unknown) => Date.parse(t as string)
-    const order = (field: 'created_at' | 'updated_at' | '_id', dir: 'asc' | 'desc', list: Item[] = messages) =>
-      [...list]
-        .sort((x, y) => {
-          const byField = field === '_id' ? 0 : ms(x[field]) - ms(y[field])
-          const c = byField !== 0 ? byField : (x._id as string) < (y._id as string) ? -1 : 1
-          return dir === 'asc' ? c : -c
-        })
-        .map((m) => m._id as string)
+    const order = (field: 'created_at' | 'updated_at' | '_id', dir: 'asc' | 'desc', list: Item[] = messages) => expectedOrder(list, field, dir)
 
     beforeAll(async () => {
       db = await kind.open()

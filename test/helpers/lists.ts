@@ -2,6 +2,7 @@
 // query string, as a form body on a GET (`curl -X GET -d '…'`), or as a JSON body on a GET.
 import qs from 'qs'
 import { expect } from 'vitest'
+import type { Item } from '../../src/services/items.ts'
 import type { Answer, TestServer } from './app.ts'
 
 export type Via = 'query' | 'form' | 'json'
@@ -72,4 +73,16 @@ export async function expectListedEveryWay(server: TestServer, path: string, par
   }
   expect(answers[1]).toEqual(answers[0])
   expect(answers[2]).toEqual(answers[0])
+}
+
+/** The reference order of `items` (ids) for a sort: by the field's time, ties by _id, both in `dir`. */
+export function expectedOrder(items: Item[], field: 'created_at' | 'updated_at' | '_id', dir: 'asc' | 'desc'): string[] {
+  const ms = (t: unknown) => Date.parse(t as string)
+  return [...items]
+    .sort((x, y) => {
+      const byField = field === '_id' ? 0 : ms(x[field]) - ms(y[field])
+      const c = byField !== 0 ? byField : (x._id as string) < (y._id as string) ? -1 : 1
+      return dir === 'asc' ? c : -c
+    })
+    .map((i) => i._id as string)
 }
