@@ -9,13 +9,13 @@ export function withStoreOptions(command: Command): Command {
     .addOption(new Option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env PARLEY_DATABASE_URL)'))
 }
 
-/** Runs `work` with a migrated store, closing it afterwards whatever happens. */
-export async function withStore<T>(flags: Flags, work: (store: Store, config: Config) => Promise<T>): Promise<T> {
+/** Runs `work` with a migrated store (and the migrations this run applied), closing it afterwards whatever happens. */
+export async function withStore<T>(flags: Flags, work: (store: Store, config: Config, applied: string[]) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, flags)
   const store = createStore(config.store)
   try {
-    await migrate(store)
-    return await work(store, config)
+    const applied = await migrate(store)
+    return await work(store, config, applied)
   } finally {
     await store.close()
   }
