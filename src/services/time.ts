@@ -17,5 +17,3 @@ export function parseTime(text: string): number | null {
 
 /** The creation time an ObjectId carries (its first 4 bytes, seconds). */
 export const objectIdTime = (id: string): number => parseInt(id.slice(0, 8), 16) * 1000
-
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000)

@@ -59,10 +59,6 @@ export async function countNow(store: Store, table: ItemTable, plan: Pick<ListPl
   return Number(n)
 }
 
-export async function findById(store: Store, table: ItemTable, id: string): Promise<Row | undefined> {
-  return (await store.db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst()) as Row | undefined
-}
-
 /**
  * Inserts or replaces rows by id, in one transaction. Every row must carry every column (the item
  * codec makes them so), so that a replaced row keeps nothing of the old one.
