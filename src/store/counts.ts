@@ -228,6 +228,8 @@ export interface CountStats {
   fallbacks: number
   /** Requests whose id range is empty (answered 0 without a query). */
   empty: number
+  /** Of the derived counts, those read in one statement with their page (derivation()). */
+  withPage: number
   /** Ladders built (a pass over the range column's index), and counts derived from one of their rungs. */
   ladders: number
   rungs: number
@@ -267,7 +269,7 @@ interface Mark {
 const capFloor = (ladderStep: number): number => 2 * ladderStep
 
 export class Counts {
-  readonly stats: CountStats = { full: 0, delta: 0, fallbacks: 0, empty: 0, ladders: 0, rungs: 0, anomalies: 0, prunes: 0, pruneErrors: 0 }
+  readonly stats: CountStats = { full: 0, delta: 0, withPage: 0, fallbacks: 0, empty: 0, ladders: 0, rungs: 0, anomalies: 0, prunes: 0, pruneErrors: 0 }
   readonly lifetimeMs: number
   readonly horizonMs: number
   private readonly maxEntries: number
@@ -385,6 +387,33 @@ export class Counts {
       return null
     }
     return ladder
+  }
+
+  /**
+   * The statement that derives a count of `conditions` from the kept count nearest it, to be read in
+   * one snapshot with something else (a page: store/items.ts), and how to settle the count from its
+   * row — or null when no kept count is near, or when the row says it needs more than that statement
+   * (rows changed since, the log was pruned, a piece too large): then count() in a snapshot of its own.
+   */
+  derivation(d: Dialect, table: CountTable, conditions: readonly Condition[]): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): number | null } | null {
+    const { column, range, rest } = splitConditions(conditions, CANDIDATES[table])
+    if (isEmpty(range)) return null
+    const key = countKey(table, column, rest)
+    const now = performance.now()
+    const near = this.nearest(key, range, now)
+    if (!near) return null
+    const queries = deriveQueries(d, { table, column, rest, range }, near.entry, capFloor(this.ladderStep))
+    return {
+      delta: queries.delta,
+      settle: (row) => {
+        const derived = settled(queries, near.entry.count, row)
+        if (typeof derived === 'string' || derived.count < 0 || toNumber(row.changed) === 1) return null
+        this.answer(key, range, derived, now, 'delta')
+        this.stats.withPage++
+        if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
+        return derived.count
+      },
+    }
   }
 
   /** Whether a count of the same filter over some range of the same column is kept (so that `conditions` may derive from it). */
@@ -621,18 +650,21 @@ type Unserved = 'unusable' | 'far'
 async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number): Promise<{ count: number; position: string } | Unserved> {
   const queries = deriveQueries(store.dialect, q, base, minCap)
   const row = (await queries.delta.execute(store.db)).rows[0]!
+  const derived = settled(queries, base.count, row)
+  if (typeof derived === 'string' || toNumber(row.changed) !== 1) return derived
+  const fix = (await queries.correction.execute(store.db)).rows[0]!
+  return { count: derived.count + toNumber(fix.now_matching) - toNumber(fix.then_matching), position: derived.position }
+}
+
+/** The kept count `count` moved by the delta statement's row: its pieces, before any correction for changed rows. */
+function settled(queries: DeriveQueries, count: number, row: Record<string, unknown>): { count: number; position: string } | Unserved {
   if (toNumber(row.usable) !== 1) return 'unusable'
-  let count = base.count
   for (const [prefix, sign, n] of [['minus', -1, queries.subtract], ['plus', 1, queries.add]] as const) {
     for (let i = 0; i < n; i++) {
       const piece = toNumber(row[`${prefix}${i}`])
       if (piece >= queries.cap) return 'far'
       count += sign * piece
     }
-  }
-  if (toNumber(row.changed) === 1) {
-    const fix = (await queries.correction.execute(store.db)).rows[0]!
-    count += toNumber(fix.now_matching) - toNumber(fix.then_matching)
   }
   return { count, position: String(row.position) }
 }

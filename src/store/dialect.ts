@@ -22,6 +22,12 @@ export interface Dialect {
    * statement triggers, cheap per row, and dropping them would lock the table.
    */
   readonly importSkipsRowTriggers: boolean
+  /**
+   * Each statement is a round trip to a server: a list page and the statement that derives its
+   * total are sent as one statement when they can be (store/items.ts), which also reads them in one
+   * snapshot without a transaction around them (PostgreSQL). SQLite runs in the process.
+   */
+  readonly statementsCostRoundTrips: boolean
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
@@ -68,6 +74,7 @@ export const sqliteDialect: Dialect = {
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
   rowLocks: false,
   importSkipsRowTriggers: true,
+  statementsCostRoundTrips: false,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
@@ -96,6 +103,7 @@ export const postgresDialect: Dialect = {
   types: { id: sql`text collate "C"`, bigint: 'bigint', json: 'jsonb', autoId: 'serial' },
   rowLocks: true,
   importSkipsRowTriggers: false,
+  statementsCostRoundTrips: true,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,

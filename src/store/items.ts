@@ -52,12 +52,40 @@ export async function readSnapshot<T>(store: Store, read: (snapshot: Store) => P
 
 /** A page and the exact count of everything its filters match, from one snapshot. */
 export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: Row[]; total: number }> {
+  const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan) : null
+  if (together) return together
   return readSnapshot(store, async (snapshot) => {
     const rows = await listPage(snapshot, table, plan)
     const total = await countMatching(snapshot, table, plan)
     return { rows, total }
   })
 }
+
+/**
+ * The page and the statement deriving its total from a kept count, as one statement: one round trip
+ * instead of four (BEGIN, page, count, COMMIT), and one snapshot without a transaction. Null when
+ * that is not enough — no kept count is near, rows changed since it, or the page needs the skews
+ * first — and the caller reads them in a transaction as usual.
+ */
+async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: Row[]; total: number } | null> {
+  if (mayImplyBounds(plan) || hasTwoRanges(plan.conditions) || store.db.isTransaction) return null
+  const derivation = store.counts.derivation(store.dialect, table, plan.conditions)
+  if (!derivation) return null
+  const page = applyPage(store.db.selectFrom(table).selectAll(), plan, store.dialect)
+  const { column, direction } = plan.sort
+  const order = sql.raw(direction)
+  const { rows } = await sql<Row>`
+    with d as (${derivation.delta}), p as (${page})
+    select p.*, d.* from d left join p on true
+    order by ${sql.ref(`p.${column}`)} ${order}, p.id ${order}`.execute(store.db)
+  const total = derivation.settle(rows[0]!)
+  if (total === null) return null
+  const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
+  return { rows: rows.filter((r) => r.id !== null).map((r) => Object.fromEntries(pageColumns.map((k) => [k, r[k]]))), total }
+}
+
+/** The delta statement's columns (store/counts.ts deriveQueries), none of them a column of the listed tables. */
+const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+)$/
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {
