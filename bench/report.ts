@@ -147,8 +147,9 @@ export function markdown(r: Results): string {
   return out.join('\n') + '\n'
 }
 
-const START = '<!-- bench:results:start -->'
-const END = '<!-- bench:results:end -->'
+/** Each size's tables sit between their own markers in bench/README.md, so a 1m and a 10m run both show. */
+const START = (size: string): string => `<!-- bench:results:${size}:start -->`
+const END = (size: string): string => `<!-- bench:results:${size}:end -->`
 
 /** Writes bench/results/<date>-<size>.json and the tables into bench/README.md; returns the JSON path. */
 export function save(r: Results, table: string): string {
@@ -158,9 +159,11 @@ export function save(r: Results, table: string): string {
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n')
   const readme = join(ROOT, 'bench/README.md')
   const text = readFileSync(readme, 'utf8')
-  const a = text.indexOf(START)
-  const b = text.indexOf(END)
-  if (a < 0 || b < a) throw new Error(`bench/README.md lacks the ${START} … ${END} markers`)
-  writeFileSync(readme, `${text.slice(0, a + START.length)}\n\n${table}\n${text.slice(b)}`)
+  const [start, end] = [START(r.size), END(r.size)]
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  // A size not shown yet gets its block at the end of the file.
+  if (a < 0 || b < a) writeFileSync(readme, `${text.trimEnd()}\n\n${start}\n\n${table}\n${end}\n`)
+  else writeFileSync(readme, `${text.slice(0, a + start.length)}\n\n${table}\n${text.slice(b)}`)
   return file
 }
