@@ -20,6 +20,13 @@ export interface Store {
   readonly counts: Counts
   /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
   readonly snapshot?: boolean
+  /** A handle for one long read (store/export.ts) that holds no other request up; close it after. */
+  openReader(): Reader
+  close(): Promise<void>
+}
+
+export interface Reader {
+  readonly db: Kysely<Database>
   close(): Promise<void>
 }
 
@@ -50,7 +57,22 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
-  return withCounts({ db, dialect: sqliteDialect, location: file }, () => db.destroy())
+  return withCounts({ db, dialect: sqliteDialect, location: file, openReader: () => sqliteReader(file, db) }, () => db.destroy())
+}
+
+/**
+ * Kysely runs one query at a time on SQLite's one connection, so a read that lasts as long as a
+ * client takes to download an export would queue every other request behind it. A reader gets a
+ * read-only connection of its own instead: under WAL its read transaction is a snapshot, and writers
+ * on the main connection carry on. A :memory: database is private to its one connection, so there
+ * the reader is that connection (a test and demo setting, where an export may hold it).
+ */
+function sqliteReader(file: string, main: Kysely<Database>): Reader {
+  if (file === ':memory:') return { db: main, close: async () => {} }
+  const database = new SQLite(file, { readonly: true, fileMustExist: true })
+  database.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return { db, close: () => db.destroy() }
 }
 
 /**
@@ -92,7 +114,9 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-  return withCounts({ db, dialect: postgresDialect, location }, () => db.destroy())
+  // A transaction already takes a pooled connection of its own: the reader is the pool.
+  const openReader = (): Reader => ({ db, close: async () => {} })
+  return withCounts({ db, dialect: postgresDialect, location, openReader }, () => db.destroy())
 }
 
 /** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
