@@ -109,8 +109,8 @@ export class AdminClient {
     const owned = params.filter(([name]) => WALK_OWNS.includes(name)).map(([name]) => name)
     if (owned.length > 0) throw new AdminClientError(`${owned.join(', ')}: the walk sets these itself; give only filters`)
     const mode = options.mode ?? 'auto'
-    if (mode !== 'paged' && this.streams[resource] !== false) {
-      const outcome = yield* this.streamed(resource, params, options)
+    if (mode !== 'paged') {
+      const outcome = this.streams[resource] === false ? 'unsupported' : yield* this.streamed(resource, params, options)
       if (outcome === 'done') return
       if (mode === 'stream') throw new AdminClientError(`${this.base} has no streaming export for ${resource}`)
     }

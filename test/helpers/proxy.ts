@@ -38,12 +38,16 @@ export async function startProxy(target: string, plan: Plan = () => undefined): 
     }
     const upstream = httpRequest(target + url, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
+      // Headers out now, so that a cut falls inside the body rather than before the answer.
+      res.flushHeaders()
       let sent = 0
+      let cut = false
       answer.on('data', (chunk: Buffer) => {
+        if (cut) return
         if (what && 'cutAfter' in what && sent + chunk.length > what.cutAfter) {
-          res.write(chunk.subarray(0, Math.max(0, what.cutAfter - sent)))
+          cut = true
           answer.destroy()
-          res.socket?.destroy()
+          res.write(chunk.subarray(0, Math.max(0, what.cutAfter - sent)), () => res.socket?.destroy())
           return
         }
         sent += chunk.length
