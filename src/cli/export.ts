@@ -82,10 +82,19 @@ async function runExport(kind: Resource, flags: ExportFlags): Promise<void> {
   let mode: ExportMode = 'paged'
   const started = Date.now()
   let count = 0
+  // Ctrl-C: stop fetching, write out what was received (whole lines), and say how to go on. A second
+  // Ctrl-C leaves at once.
+  const interrupt = new AbortController()
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130)
+    interrupt.abort()
+  }
+  process.on('SIGINT', onSigint)
   try {
     const items = client.items(kind, filters, {
       mode: flags.paged ? 'paged' : 'auto',
       before,
+      signal: interrupt.signal,
       onStart: (info) => {
         mode = info.mode
         progress.start(info.total)
@@ -99,12 +108,16 @@ async function runExport(kind: Resource, flags: ExportFlags): Promise<void> {
     await writer.end()
   } catch (error) {
     progress.stop()
-    if (!(error instanceof AdminClientError)) throw error
+    const interrupted = interrupt.signal.aborted
+    if (!(error instanceof AdminClientError) && !interrupted) throw error
     await writer.flush().catch(() => {})
-    process.stderr.write(`parley export: ${error.message}\n`)
+    if (out !== process.stdout) out.end()
+    process.stderr.write(interrupted ? 'parley export: interrupted\n' : `parley export: ${(error as Error).message}\n`)
     if (flags.out && flags.format === 'ndjson') process.stderr.write(`${count} ${kind} were written; add --resume to continue.\n`)
-    process.exitCode = 1
+    process.exitCode = interrupted ? 130 : 1
     return
+  } finally {
+    process.off('SIGINT', onSigint)
   }
   progress.stop()
   if (out !== process.stdout) {

@@ -128,6 +128,8 @@ export class AdminClient {
         options.onStart?.({ total: page.total_entries, mode: 'paged' })
       }
       for (const item of page.items as unknown as Item[]) {
+        // An abort stops the walk at once, not at the end of what has already arrived.
+        options.signal?.throwIfAborted()
         cursor = nextCursor(cursor, item, PATHS[resource].list)
         yield item as ItemOf<R>
       }
@@ -166,6 +168,7 @@ export class AdminClient {
       try {
         const rest = { text: '' }
         for await (const line of ndjsonLines(response.body!, rest)) {
+          options.signal?.throwIfAborted()
           const item = parseLine(line, url)
           cursor = nextCursor(cursor, item, url)
           seen++
@@ -227,17 +230,19 @@ export class AdminClient {
       let reason: string
       try {
         const response = await this.fetchImpl(url, { headers: this.headers, signal: controller.signal })
+        // Returned with the abort listener in place: the caller's signal must still stop the body.
         if (!retryableStatus(response.status) || attempt >= this.policy.retries) return response
+        signal?.removeEventListener('abort', abort)
         await response.body?.cancel()
         retryResponse = response
         reason = `${response.status} ${response.statusText}`.trim()
       } catch (error) {
+        signal?.removeEventListener('abort', abort)
         if (signal?.aborted) throw error
         if (attempt >= this.policy.retries) throw new AdminNetworkError(`${url}: ${describe(error)} (after ${attempt + 1} tries)`, { cause: error })
         reason = describe(error)
       } finally {
         clearTimeout(timer)
-        signal?.removeEventListener('abort', abort)
       }
       const delayMs = delayBefore(this.policy, attempt, retryResponse)
       this.onRetry({ attempt: attempt + 1, delayMs, reason, url })

@@ -12,7 +12,7 @@ import { startServer, type TestServer } from '../helpers/app.ts'
 import { startProxy, type Proxy } from '../helpers/proxy.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 import { byIdDesc } from './admin.ts'
-import { runParley } from './run.ts'
+import { runParley, startParley } from './run.ts'
 
 const parse = (text: string): Item[] => text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Item)
 
@@ -122,6 +122,25 @@ for (const kind of STORES) {
       expect(f.stderr).toMatch(/retry 1 in .*429/)
       expect(f.stderr).toMatch(/retry .*503/)
       expect(parse(readFileSync(file('flaky.ndjson'), 'utf8'))).toStrictEqual(all)
+    })
+
+    it('on Ctrl-C writes out whole lines, says how many, and --resume finishes the file', async () => {
+      const slow = await startProxy(server.url, () => ({ delayMs: 300 }))
+      proxies.push(slow)
+      const out = file('interrupted.ndjson')
+      const child = startParley([...exportArgs('messages', slow.url), '--paged', '--out', out])
+      while (slow.seen.length < 3) await new Promise((r) => setTimeout(r, 50))
+      const exit = await child.stop('SIGINT')
+      expect(exit.code, child.stderr()).toBe(130)
+      const written = Number(child.stderr().match(/(\d+) messages were written; add --resume to continue/)?.[1])
+      expect(written).toBeGreaterThan(0)
+      expect(written).toBeLessThan(messages.length)
+      const lines = parse(readFileSync(out, 'utf8'))
+      expect(lines).toHaveLength(written)
+      expect(lines).toStrictEqual(all.slice(0, written))
+      const r = await runParley([...exportArgs('messages'), '--out', out, '--resume'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(parse(readFileSync(out, 'utf8'))).toStrictEqual(all)
     })
 
     it('says what is wrong: the server’s errors, usage, and what was written before a failure', async () => {

@@ -145,6 +145,19 @@ for (const kind of STORES) {
       await expect(collect(plain.messages({}, { mode: 'stream' }))).rejects.toThrow(/no streaming export/)
     })
 
+    it('stops when its signal aborts, in both walks', async () => {
+      for (const mode of ['stream', 'paged'] as const) {
+        const controller = new AbortController()
+        let n = 0
+        const walk = async () => {
+          for await (const _ of client.messages({}, { mode, signal: controller.signal })) if (++n === 150) controller.abort()
+        }
+        const e = await walk().catch((e: unknown) => e)
+        expect((e as Error).name).toBe('AbortError')
+        expect(n).toBe(150)
+      }
+    })
+
     it('stops on a server that ignores _id[lt] instead of looping forever', async () => {
       // Every page would be the first one again: the client sees an _id that is not below the last.
       const ignoring: typeof fetch = (input, init) => fetch(String(input).replace(/&?_id%5Blt%5D=[0-9a-f]+/, ''), init)

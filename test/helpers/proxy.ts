@@ -10,6 +10,8 @@ export type Misbehaviour =
   | { drop: true }
   /** Forward, but destroy the connection after this many body bytes. */
   | { cutAfter: number }
+  /** Forward after a pause. */
+  | { delayMs: number }
 
 /** Decides per request (its number from 1, method and URL); undefined forwards it untouched. */
 export type Plan = (request: { n: number; method: string; url: string }) => Misbehaviour | undefined
@@ -36,6 +38,14 @@ export async function startProxy(target: string, plan: Plan = () => undefined): 
       req.socket.destroy()
       return
     }
+    if (what && 'delayMs' in what) {
+      setTimeout(() => forward(req, res, url, undefined), what.delayMs)
+      return
+    }
+    forward(req, res, url, what)
+  })
+
+  function forward(req: IncomingMessage, res: ServerResponse, url: string, what: Misbehaviour | undefined): void {
     const upstream = httpRequest(target + url, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
       // Headers out now, so that a cut falls inside the body rather than before the answer.
@@ -60,7 +70,7 @@ export async function startProxy(target: string, plan: Plan = () => undefined): 
     })
     upstream.on('error', () => res.socket?.destroy())
     req.pipe(upstream)
-  })
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   return {
