@@ -164,8 +164,13 @@ export function lastId(file: string): string | null {
       const start = newlineBefore(lineEnd)
       const line = tail.subarray(start + 1 - pos, lineEnd - pos).toString('utf8').trim()
       if (line !== '') {
-        const value = JSON.parse(line) as { _id?: unknown }
-        if (typeof value?._id !== 'string') throw new Error(`${file}: its last line has no _id`)
+        let value: { _id?: unknown } | null = null
+        try {
+          value = JSON.parse(line) as { _id?: unknown }
+        } catch {
+          // reported below
+        }
+        if (typeof value?._id !== 'string') throw new Error(`${file}: its last line is not an item with an _id; --resume continues NDJSON written by parley export`)
         return value._id
       }
       lineEnd = start

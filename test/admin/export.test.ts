@@ -128,6 +128,8 @@ for (const kind of STORES) {
       r = await server.get('/admin/chat/export?type[foo]=1')
       expect(r.status).toBe(400)
       expect(Object.keys(r.json.errors)).toEqual(['type[foo]'])
+      r = await server.call('HEAD', '/admin/chat/messages/export')
+      expect(r.status).toBe(404)
       r = await server.get('/admin/chat/export', { key: null })
       expect(r.status).toBe(401)
       r = await server.get('/admin/chat/messages/export', { key: 'nope' })

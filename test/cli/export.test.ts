@@ -83,7 +83,7 @@ for (const kind of STORES) {
     })
 
     it('--resume continues a cut NDJSON file below its last complete line', async () => {
-      const full = readFileSync(file('messages-stream.ndjson'), 'utf8').split('\n')
+      const full = all.map((item) => JSON.stringify(item))
       for (const mode of ['stream', 'paged']) {
         const out = file(`resume-${mode}.ndjson`)
         // 123 complete lines, then half a line: what a kill in the middle of a write leaves
@@ -99,6 +99,11 @@ for (const kind of STORES) {
       expect(r.code, r.stderr).toBe(0)
       expect(r.stderr).toContain('Nothing to resume from')
       expect(parse(readFileSync(fresh, 'utf8'))).toHaveLength(data.dialogs.length)
+
+      writeFileSync(file('not-ndjson.ndjson'), 'a,b\n1,2\n')
+      const wrong = await runParley([...exportArgs('dialogs'), '--out', file('not-ndjson.ndjson'), '--resume'])
+      expect(wrong.code).toBe(2)
+      expect(wrong.stderr).toMatch(/its last line is not an item with an _id/)
 
       const json = await runParley([...exportArgs('dialogs'), '--out', file('d.json'), '--resume', '--format', 'json'])
       expect(json.code).toBe(2)

@@ -19,6 +19,8 @@ const ROUTES: Array<{ url: string; kind: ExportKind; catalogue: Catalogue; summa
 export function adminExportRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   for (const route of ROUTES) {
     app.get(route.url, {
+      // Fastify answers HEAD by running the GET and draining its body: here, a whole export for nothing.
+      exposeHeadRoute: false,
       schema: {
         tags: ['admin'],
         security: [{ adminKey: [] }],
