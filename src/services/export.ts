@@ -59,8 +59,9 @@ export async function openItemExport(store: Store, kind: ExportKind, params: Rec
   const cursor = await openExport(store, kind, plan)
   async function* lines(): AsyncGenerator<string, void, undefined> {
     for await (const rows of cursor.batches()) {
+      // Straight from the rows to text, as the list pages are written (decision 0006).
       let text = ''
-      for (const row of rows) text += JSON.stringify(codec.toItem(row, store.dialect)) + '\n'
+      for (const row of rows) text += codec.toJsonText(row, store.dialect) + '\n'
       yield text
     }
   }

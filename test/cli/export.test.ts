@@ -55,6 +55,8 @@ for (const kind of STORES) {
         expect(i.code, i.stderr).toBe(0)
         expect(i.stderr).toContain(`Imported ${messages.length} messages, rejected 0`)
       }
+      // Both walks write the same bytes: pages and the stream write items alike.
+      expect(readFileSync(file('messages-paged.ndjson'), 'utf8')).toBe(readFileSync(file('messages-stream.ndjson'), 'utf8'))
     })
 
     it('writes a JSON array (importable) and CSV with fixed columns; stdout by default', async () => {
