@@ -90,6 +90,15 @@ export interface ChangeLogCutTable {
   cut: string | number
 }
 
+/** Bounds of (created_at − ObjectId time) and (updated_at − created_at) in ms, appended as they widen; the table's bounds are the min/max over its rows (migrations/0004-item-skews.ts). */
+export interface ItemSkewsTable {
+  tbl: string
+  id_lo: number
+  id_hi: number
+  upd_lo: number
+  upd_hi: number
+}
+
 export interface Database {
   dialogs: DialogTable
   messages: MessageTable
@@ -97,6 +106,7 @@ export interface Database {
   message_changes: MessageChangeTable
   dialog_changes: DialogChangeTable
   change_log_cut: ChangeLogCutTable
+  item_skews: ItemSkewsTable
 }
 
 export type DialogRow = Selectable<DialogTable>

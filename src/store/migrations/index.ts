@@ -3,13 +3,19 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { Dialect } from '../dialect.ts'
 import * as init from './0001-init.ts'
 import * as changeLog from './0002-change-log.ts'
+import * as itemSkews from './0004-item-skews.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
 const STEPS: Record<string, Step> = {
   '0001-init': init,
   '0002-change-log': changeLog,
+  // 0003 is the chat API's (users, sessions, per-user dialog state).
+  '0004-item-skews': itemSkews,
 }
+
+/** Every migration's name, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(STEPS)
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
