@@ -6,7 +6,7 @@
 // serves (store/counts.ts, docs/performance.md).
 import { sql } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
-import { mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
+import { countTerms, hasTwoRanges, mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 
@@ -61,10 +61,24 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {
-  if (store.snapshot) return store.counts.count(store, table, plan.conditions)
+  if (store.snapshot) return keptCount(store, table, plan.conditions)
   // Inside a caller's (writing) transaction a kept count could take in uncommitted rows: count plainly.
   if (store.db.isTransaction) return countNow(store, table, plan)
-  return readSnapshot(store, (snapshot) => store.counts.count(snapshot, table, plan.conditions))
+  return readSnapshot(store, (snapshot) => keptCount(snapshot, table, plan.conditions))
+}
+
+/**
+ * From kept counts, in a read snapshot. Ranges on two of _id / created_at / updated_at with no kept
+ * count to derive from (the documented loop has one: its filter stays while its cursor moves) are
+ * first split into counts over one range each where the skews allow (query/implied.ts countTerms).
+ */
+async function keptCount(snapshot: Store, table: ItemTable, conditions: ListPlan['conditions']): Promise<number> {
+  const split = hasTwoRanges(conditions) && !snapshot.counts.keeps(table, conditions)
+  const terms = split ? countTerms(conditions, await readSkews(snapshot, table)) : null
+  if (terms === null) return snapshot.counts.count(snapshot, table, conditions)
+  let total = 0
+  for (const term of terms) total += term.sign * (await snapshot.counts.count(snapshot, table, term.conditions))
+  return total
 }
 
 /** COUNT(*), nothing kept. */

@@ -6,7 +6,7 @@
 import qs from 'qs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_MESSAGES } from '../../src/query/catalogue.ts'
-import { withImpliedBounds, type Skews } from '../../src/query/implied.ts'
+import { countTerms, withImpliedBounds, type Skews } from '../../src/query/implied.ts'
 import { parseListQuery } from '../../src/query/parse.ts'
 import { planList, type Condition } from '../../src/query/plan.ts'
 import { random } from '../../src/services/demo-data.ts'
@@ -103,6 +103,29 @@ describe('implied bounds (pure)', () => {
     }
     expect(wrong.slice(0, 3)).toEqual([])
     expect(bounded).toBeGreaterThan(400)
+  })
+
+  it('split a count over two ranges into counts that add up to it', () => {
+    const rnd = random(19)
+    const serial = { n: 0 }
+    const wrong: string[] = []
+    const kinds = new Map<number, number>()
+    for (let round = 0; round < 16; round++) {
+      const items = skewedItems(rnd, 200, [0, 5, 600, 50_000][round % 4]!, serial)
+      const skews = skewsOf(items)
+      for (let q = 0; q < 60; q++) {
+        const plan = planList(parseListQuery(qs.parse(randomParams(rnd)), ADMIN_MESSAGES), ADMIN_MESSAGES)
+        const terms = countTerms(plan.conditions, skews)
+        if (terms === null) continue
+        kinds.set(terms.length, (kinds.get(terms.length) ?? 0) + 1)
+        const want = items.filter((i) => matches(i, plan.conditions)).length
+        const got = terms.reduce((sum, t) => sum + t.sign * items.filter((i) => matches(i, t.conditions)).length, 0)
+        if (got !== want) wrong.push(`${JSON.stringify(plan.conditions)}: ${got} != ${want}`)
+      }
+    }
+    expect(wrong.slice(0, 3)).toEqual([])
+    // Every way of splitting happened: nothing matches (0 terms), one range, three terms, or the band itself.
+    expect([...kinds.keys()].sort()).toEqual([0, 1, 3])
   })
 
   it('adds nothing without skews or without a range on another column', () => {
