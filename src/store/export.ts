@@ -2,12 +2,11 @@
 // as long as the consumer takes. The read runs on the store's reader (connect.ts): on SQLite a
 // read-only connection of its own whose WAL read transaction is the snapshot, on PostgreSQL a pooled
 // connection in a REPEATABLE READ transaction. Batches are keyset pages (`id < last`), so each one is
-// an index walk that stops after BATCH rows, and nothing is held between them but the last id.
+// an index walk that stops after a batch of rows, and nothing is held between them but the last id.
 import type { ControlledTransaction } from 'kysely'
-import { applyPage } from '../query/apply.ts'
 import type { Condition, ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
-import { countNow, type ItemTable } from './items.ts'
+import { countNow, listPage, type ItemTable } from './items.ts'
 import type { Database } from './schema.ts'
 
 type Row = Record<string, unknown>
@@ -51,7 +50,7 @@ export async function openExport(store: Store, table: ItemTable, plan: ExportPla
     await close()
     throw error
   }
-  const snapshot = trx
+  const view: Store = { ...store, db: trx }
 
   async function* batches(): AsyncGenerator<Row[], void, undefined> {
     try {
@@ -67,7 +66,8 @@ export async function openExport(store: Store, table: ItemTable, plan: ExportPla
           skip: 0,
           count: false,
         }
-        const rows = (await applyPage(snapshot.selectFrom(table).selectAll(), page, store.dialect).execute()) as Row[]
+        // A batch is a list page without the 100 cap, so it gets what pages get (implied bounds).
+        const rows = await listPage(view, table, page)
         if (rows.length > 0) yield rows
         if (rows.length < batchSize) return
         last = rows[rows.length - 1]!.id as string

@@ -97,6 +97,7 @@ for (const kind of STORES) {
     it.each([
       ['/admin/chat/messages/export', '/admin/chat/messages/list', `chat_dialog_id=${'X'}&updated_at[gt]=${B + 100_000 + 300}`],
       ['/admin/chat/messages/export', '/admin/chat/messages/list', `message[ctn]=7&_id[lte]=${'Y'}`],
+      ['/admin/chat/messages/export', '/admin/chat/messages/list', `created_at[lte]=${B + 100_000 + 900}&updated_at[gte]=${B + 100_000 + 300}`],
       ['/admin/chat/export', '/admin/chat/list', `type[in]=2,3&updated_at[lte]=${B + 5 * 3600}`],
       ['/admin/chat/export', '/admin/chat/list', 'name[ctn]=dialog 1'],
     ])('%s matches what %s pages out for %s', async (exportPath, listPath, template) => {
