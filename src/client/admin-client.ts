@@ -154,6 +154,13 @@ export class AdminClient {
         this.streams[resource] = false
         return 'unsupported'
       }
+      if (!started && response.status < 500 && options.mode !== 'stream') {
+        // Another 4xx to the first request: a bad filter, a bad key, or a server that reads the path
+        // as something else (a dialog id "export"). The documented loop says which, in the server's
+        // own words; the export stays worth trying next time.
+        await response.body?.cancel()
+        return 'unsupported'
+      }
       if (!response.ok) throw apiError(response.status, await response.text(), url)
       if (!ndjson) throw new AdminProtocolError(`${url} answered ${response.headers.get('content-type')}, not NDJSON`)
       this.streams[resource] = true

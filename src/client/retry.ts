@@ -13,7 +13,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 8, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 }
 
-export const retryableStatus = (status: number): boolean => status === 429 || status >= 500
+/** 501 Not Implemented will not change by asking again (it is how some servers say "no such route"). */
+export const retryableStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501)
 
 /** Backoff for retry number `attempt` (0-based): base·2^attempt, capped, between half and all of it. */
 export function backoff(policy: RetryPolicy, attempt: number): number {

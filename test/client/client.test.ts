@@ -143,6 +143,16 @@ for (const kind of STORES) {
       await collect(plain.messages({ chat_dialog_id: busy }))
       expect(proxy.seen.filter((r) => r.url.includes('/export'))).toHaveLength(1)
       await expect(collect(plain.messages({}, { mode: 'stream' }))).rejects.toThrow(/no streaming export/)
+
+      // A server that takes /admin/chat/export for a dialog id answers something else than 404:
+      // the walk pages instead, and asks again next time (it may have been a bad filter).
+      const other = await through(({ url }) => (url.includes('/export') ? { answer: 422, body: '{"errors":{"_id":["is not an ObjectId"]}}' } : undefined))
+      expect(await collect(other.client.dialogs({ type: 2 }))).toHaveLength(10)
+      expect(await collect(other.client.dialogs({ type: 2 }))).toHaveLength(10)
+      expect(other.proxy.seen.filter((r) => r.url.includes('/export'))).toHaveLength(2)
+      const forced = await collect(other.client.dialogs({}, { mode: 'stream' })).catch((e: unknown) => e)
+      expect(forced).toBeInstanceOf(AdminApiError)
+      expect((forced as AdminApiError).errors).toEqual({ _id: ['is not an ObjectId'] })
     })
 
     it('stops when its signal aborts, in both walks', async () => {
