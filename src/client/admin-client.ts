@@ -192,7 +192,7 @@ export class AdminClient {
       if (attempt >= this.policy.retries) throw new AdminNetworkError(`${url}: ${failure} (after ${attempt + 1} tries)`)
       const delayMs = delayBefore(this.policy, attempt)
       this.onRetry({ attempt: ++attempt, delayMs, reason: failure, url })
-      await sleep(delayMs)
+      await sleep(delayMs, options.signal)
     }
   }
 
@@ -221,7 +221,7 @@ export class AdminClient {
       }
       const delayMs = delayBefore(this.policy, attempt, retryResponse)
       this.onRetry({ attempt: attempt + 1, delayMs, reason, url })
-      await sleep(delayMs)
+      await sleep(delayMs, signal)
     }
   }
 
@@ -253,7 +253,7 @@ export class AdminClient {
       }
       const delayMs = delayBefore(this.policy, attempt, retryResponse)
       this.onRetry({ attempt: attempt + 1, delayMs, reason, url })
-      await sleep(delayMs)
+      await sleep(delayMs, signal)
     }
   }
 }

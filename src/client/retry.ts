@@ -37,4 +37,18 @@ export function delayBefore(policy: RetryPolicy, attempt: number, response?: Res
   return asked === null ? backoff(policy, attempt) : Math.min(asked, policy.maxRetryAfterMs)
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less if `signal` aborts (then rejects with its reason): a Retry-After must not outlast a Ctrl-C. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
