@@ -56,7 +56,10 @@ export interface ItemExport {
 export async function openItemExport(store: Store, kind: ExportKind, params: Record<string, unknown>): Promise<ItemExport> {
   const plan = exportPlan(kind, params)
   const { codec } = OF[kind]
-  const cursor = await openExport(store, kind, plan)
+  const opened = await openExport(store, kind, plan)
+  // A 503 is what HTTP clients (ours included) retry with backoff.
+  if (opened === null) throw new AppError('unavailable', ['Too many exports are running; retry in a moment'])
+  const cursor = opened
   async function* lines(): AsyncGenerator<string, void, undefined> {
     for await (const rows of cursor.batches()) {
       // Straight from the rows to text, as the list pages are written (decision 0006).

@@ -20,9 +20,39 @@ export interface Store {
   readonly counts: Counts
   /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
   readonly snapshot?: boolean
-  /** A handle for one long read (store/export.ts) that holds no other request up; close it after. */
-  openReader(): Reader
+  /**
+   * A handle for one long read (store/export.ts) that holds no other request up; close it after.
+   * Null when READERS are already open: each holds a connection for as long as its client reads.
+   */
+  openReader(): Reader | null
   close(): Promise<void>
+}
+
+/**
+ * How many long reads may run at once. On PostgreSQL each holds one pooled connection for as long as
+ * its client takes, so at most half the pool, leaving the rest for every other request; on SQLite
+ * each is a connection (and a WAL snapshot that checkpoints cannot pass) of its own.
+ */
+const readerLimit = (poolSize: number | null): number => (poolSize === null ? 8 : Math.max(1, Math.floor(poolSize / 2)))
+
+/** openReader, counted: null past the limit; close() gives the place back once. */
+function limited(limit: number, open: () => Reader): () => Reader | null {
+  let running = 0
+  return () => {
+    if (running >= limit) return null
+    const reader = open()
+    running++
+    let closed = false
+    return {
+      db: reader.db,
+      async close() {
+        if (closed) return
+        closed = true
+        running--
+        await reader.close()
+      },
+    }
+  }
 }
 
 export interface Reader {
@@ -57,7 +87,8 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
-  return withCounts({ db, dialect: sqliteDialect, location: file, openReader: () => sqliteReader(file, db) }, () => db.destroy())
+  const openReader = limited(readerLimit(null), () => sqliteReader(file, db))
+  return withCounts({ db, dialect: sqliteDialect, location: file, openReader }, () => db.destroy())
 }
 
 /**
@@ -115,7 +146,7 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   // A transaction already takes a pooled connection of its own: the reader is the pool.
-  const openReader = (): Reader => ({ db, close: async () => {} })
+  const openReader = limited(readerLimit(poolSize), () => ({ db, close: async () => {} }))
   return withCounts({ db, dialect: postgresDialect, location, openReader }, () => db.destroy())
 }
 

@@ -26,8 +26,10 @@ export interface ExportCursor {
 /** The plan's filters and its direction on _id; its limit, skip and count are ignored. */
 export type ExportPlan = Pick<ListPlan, 'conditions' | 'orderingColumns'> & { readonly direction: 'asc' | 'desc' }
 
-export async function openExport(store: Store, table: ItemTable, plan: ExportPlan, batchSize = EXPORT_BATCH): Promise<ExportCursor> {
+/** Null when as many exports as the store allows are running already (connect.ts openReader). */
+export async function openExport(store: Store, table: ItemTable, plan: ExportPlan, batchSize = EXPORT_BATCH): Promise<ExportCursor | null> {
   const reader = store.openReader()
+  if (reader === null) return null
   let trx: ControlledTransaction<Database> | null = null
   let closed = false
   const close = async (): Promise<void> => {

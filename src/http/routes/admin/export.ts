@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../../../query/catalogue.ts'
 import { exportReadable, openItemExport, type ExportKind } from '../../../services/export.ts'
 import { listParams } from '../../params.ts'
-import { errorResponses } from '../../schemas/common.ts'
+import { ErrorBody, errorResponses } from '../../schemas/common.ts'
 import { DialogSchema } from '../../schemas/dialogs.ts'
 import { exportParamsDoc, NDJSON, ndjsonResponse, TOTAL_HEADER } from '../../schemas/export.ts'
 import { MessageSchema } from '../../schemas/messages.ts'
@@ -29,7 +29,7 @@ export function adminExportRoutes(app: FastifyInstance, deps: AdminRouteDeps): v
           'The list filters, without limit, skip or count; ordered by _id (descending unless sort_asc=_id). ' +
           'Parameters may also be sent as a form or JSON body of the GET.',
         querystring: exportParamsDoc(route.catalogue),
-        response: { 200: ndjsonResponse(route.item, `One ${route.kind.slice(0, -1)} per line`), ...errorResponses },
+        response: { 200: ndjsonResponse(route.item, `One ${route.kind.slice(0, -1)} per line`), ...errorResponses, 503: ErrorBody },
       },
       // As on the lists: the list language validates and names bad parameters; the schema documents.
       validatorCompiler: () => () => true,
