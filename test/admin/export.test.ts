@@ -1,7 +1,7 @@
 // The streaming exports, GET /admin/chat/export and /admin/chat/messages/export: every item the
 // list filters match, once, in _id order, past the lists' 100-item cap; the list language's errors;
-// one snapshot however long the client takes, without holding other requests up; and the snapshot
-// released when a client goes away.
+// one snapshot however long the client takes, without holding other requests up; a bound on how
+// many run at once; and the snapshot released when a client goes away.
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importValues } from '../../src/services/import.ts'
