@@ -87,7 +87,8 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
-  const openReader = limited(readerLimit(null), () => sqliteReader(file, db))
+  // :memory: has one connection: a second export would only queue behind the first.
+  const openReader = limited(file === ':memory:' ? 1 : readerLimit(null), () => sqliteReader(file, db))
   return withCounts({ db, dialect: sqliteDialect, location: file, openReader }, () => db.destroy())
 }
 
