@@ -154,7 +154,7 @@ export class AdminClient {
         this.streams[resource] = false
         return 'unsupported'
       }
-      if (!started && response.status < 500 && options.mode !== 'stream') {
+      if (!started && !response.ok && response.status < 500 && options.mode !== 'stream') {
         // Another 4xx to the first request: a bad filter, a bad key, or a server that reads the path
         // as something else (a dialog id "export"). The documented loop says which, in the server's
         // own words; the export stays worth trying next time.

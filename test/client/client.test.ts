@@ -66,6 +66,13 @@ for (const kind of STORES) {
       expect(await client.count('messages', { chat_dialog_id: busy })).toBe(617)
     })
 
+    it('streams by default from a server that can', async () => {
+      let started: unknown
+      const all = await collect(client.dialogs({}, { onStart: (info) => (started = info) }))
+      expect(started).toEqual({ total: dialogs.length, mode: 'stream' })
+      expect(ids(all)).toEqual(desc(ids(dialogs)))
+    })
+
     it.each(['stream', 'paged'] as const)('walks every message once (%s), and the typed filters mean what the raw ones do', async (mode) => {
       let started: unknown
       const all = await collect(client.messages({}, { mode, onStart: (info) => (started = info) }))
