@@ -262,9 +262,14 @@ class Progress {
     this.total = total
     this.started = Date.now()
     if (!process.stderr.isTTY) return
+    // Without a total (a server that sends none) there is no fraction or ETA to show, only a count.
+    const format =
+      total === null
+        ? `exporting ${this.kind}: {value} | {rate}/s | {duration}s`
+        : `exporting ${this.kind} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}`
     this.bar = new cliProgress.SingleBar(
       {
-        format: `exporting ${this.kind} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+        format,
         hideCursor: true,
         etaBuffer: 50,
       },

@@ -79,6 +79,12 @@ for (const kind of STORES) {
       expect(rows[1]!.startsWith(`${all.length ? byIdDesc(data.dialogs)[0]!._id : ''},`)).toBe(true)
       expect(csv.stdout).toMatch(/"\[\d+,\d+/) // arrays as quoted JSON
 
+      const mcsv = await runParley([...exportArgs('messages'), '--format', 'csv'])
+      expect(mcsv.code, mcsv.stderr).toBe(0)
+      expect(messages.some((m) => m.mission === 'take over the planet')).toBe(true)
+      // custom keys in the last column, as one JSON object
+      expect(mcsv.stdout).toContain('"{""mission"":""take over the planet""')
+
       const nd = await runParley([...exportArgs('messages'), '--filter', `chat_dialog_id=${data.dialogs[0]!._id}`])
       expect(nd.code, nd.stderr).toBe(0)
       expect(parse(nd.stdout)).toStrictEqual(all.filter((m) => m.chat_dialog_id === data.dialogs[0]!._id))
