@@ -8,6 +8,7 @@ import { requireAdminKey } from './http/auth.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
+import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import type { Store } from './store/connect.ts'
@@ -77,6 +78,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
     admin.addHook('onRequest', requireAdminKey(store))
     adminDialogRoutes(admin, { store, limits })
     adminMessageRoutes(admin, { store, limits })
+    adminExportRoutes(admin, { store, limits })
   })
   return app
 }

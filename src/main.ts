@@ -1,5 +1,6 @@
 // The `parley` command: dispatch to src/cli/*. Every command takes --db / --database-url.
 import { Command } from 'commander'
+import { exportCommand } from './cli/export.ts'
 import { importCommand } from './cli/import.ts'
 import { keysCommand } from './cli/keys.ts'
 import { migrateCommand } from './cli/migrate.ts'
@@ -14,6 +15,7 @@ const program = new Command()
 program.addCommand(serveCommand())
 program.addCommand(keysCommand())
 program.addCommand(importCommand())
+program.addCommand(exportCommand())
 program.addCommand(migrateCommand())
 
 try {

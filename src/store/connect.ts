@@ -21,6 +21,43 @@ export interface Store {
   readonly counts: Counts
   /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
   readonly snapshot?: boolean
+  /**
+   * A handle for one long read (store/export.ts) that holds no other request up; close it after.
+   * Null when READERS are already open: each holds a connection for as long as its client reads.
+   */
+  openReader(): Reader | null
+  close(): Promise<void>
+}
+
+/**
+ * How many long reads may run at once. On PostgreSQL each holds one pooled connection for as long as
+ * its client takes, so at most half the pool, leaving the rest for every other request; on SQLite
+ * each is a connection (and a WAL snapshot that checkpoints cannot pass) of its own.
+ */
+const readerLimit = (poolSize: number | null): number => (poolSize === null ? 8 : Math.max(1, Math.floor(poolSize / 2)))
+
+/** openReader, counted: null past the limit; close() gives the place back once. */
+function limited(limit: number, open: () => Reader): () => Reader | null {
+  let running = 0
+  return () => {
+    if (running >= limit) return null
+    const reader = open()
+    running++
+    let closed = false
+    return {
+      db: reader.db,
+      async close() {
+        if (closed) return
+        closed = true
+        running--
+        await reader.close()
+      },
+    }
+  }
+}
+
+export interface Reader {
+  readonly db: Kysely<Database>
   close(): Promise<void>
 }
 
@@ -51,7 +88,24 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
-  return withCounts({ db, dialect: sqliteDialect, location: file }, () => db.destroy())
+  // :memory: has one connection: a second export would only queue behind the first.
+  const openReader = limited(file === ':memory:' ? 1 : readerLimit(null), () => sqliteReader(file, db))
+  return withCounts({ db, dialect: sqliteDialect, location: file, openReader }, () => db.destroy())
+}
+
+/**
+ * Kysely runs one query at a time on SQLite's one connection, so a read that lasts as long as a
+ * client takes to download an export would queue every other request behind it. A reader gets a
+ * read-only connection of its own instead: under WAL its read transaction is a snapshot, and writers
+ * on the main connection carry on. A :memory: database is private to its one connection, so there
+ * the reader is that connection (a test and demo setting, where an export may hold it).
+ */
+function sqliteReader(file: string, main: Kysely<Database>): Reader {
+  if (file === ':memory:') return { db: main, close: async () => {} }
+  const database = new SQLite(file, { readonly: true, fileMustExist: true })
+  database.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return { db, close: () => db.destroy() }
 }
 
 /**
@@ -93,7 +147,9 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
-  return withCounts({ db, dialect: postgresDialect, location }, () => db.destroy())
+  // A transaction already takes a pooled connection of its own: the reader is the pool.
+  const openReader = limited(readerLimit(poolSize), () => ({ db, close: async () => {} }))
+  return withCounts({ db, dialect: postgresDialect, location, openReader }, () => db.destroy())
 }
 
 /** Brings the schema up to date. Concurrent starts are safe (schemaChange). */

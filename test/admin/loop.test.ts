@@ -1,6 +1,7 @@
 // The spec's NodeJS example, written as the spec writes it (plain fetch, `?limit=100`, then
 // `?limit=100&_id[lt]=<last _id>` for Math.ceil(total_entries / limit) - 1 more pages), must fetch
-// every item exactly once — unfiltered and with a filter added to every request.
+// every item exactly once — unfiltered, with a filter added to every request, and while new items
+// arrive between its requests; and the streaming export must give what it gives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
@@ -13,8 +14,13 @@ const M = 1669548990
 const DIALOGS = 250
 const MESSAGES = 1050
 
-/** The documented loop, with `filter` (may be '') in front of every request's parameters. */
-async function documentedLoop(url: string, key: string, filter: string): Promise<{ total_entries: number; all: Item[]; requests: number }> {
+/** The documented loop, with `filter` (may be '') in front of every request's parameters; `between` runs before each later request. */
+async function documentedLoop(
+  url: string,
+  key: string,
+  filter: string,
+  between: (i: number) => Promise<void> = async () => {},
+): Promise<{ total_entries: number; all: Item[]; requests: number }> {
   const headers = { 'CB-Administration-API-Key': key }
   const limit = 100
   const pre = filter ? `${filter}&` : ''
@@ -34,6 +40,7 @@ async function documentedLoop(url: string, key: string, filter: string): Promise
     const lastRetrievedItem = allItems.at(-1)!
     const lastId = lastRetrievedItem['_id']
 
+    await between(i)
     requests++
     const nextResponse = await fetch(`${url}?${pre}limit=${limit}&_id[lt]=${lastId}`, { headers }).then((response) => response.json())
     const { items } = nextResponse
@@ -126,6 +133,33 @@ for (const kind of STORES) {
       const typed = await documentedLoop(`${server.url}/admin/chat/list`, server.key, `updated_at[gt]=${T}&type=2`)
       expect(typed.total_entries).toBe(groups.length)
       expectEachOnce(typed.all, groups)
+    })
+
+    it('agrees with the streaming export, item for item', async () => {
+      for (const [list, exported] of [
+        ['/admin/chat/messages/list', '/admin/chat/messages/export'],
+        ['/admin/chat/list', '/admin/chat/export'],
+      ] as const) {
+        const { all } = await documentedLoop(`${server.url}${list}`, server.key, '')
+        const text = await fetch(`${server.url}${exported}`, { headers: { 'CB-Administration-API-Key': server.key } }).then((r) => r.text())
+        const streamed = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Item)
+        expect(streamed).toEqual(all)
+      }
+    })
+
+    // Last: it adds messages.
+    it('fetches every message that existed at the start exactly once while new ones arrive between its requests', async () => {
+      let n = 0
+      const arriving = async () => {
+        // newer than everything: larger ObjectIds, as a live server hands out
+        const batch = Array.from({ length: 30 }, () => messageItem(busy, M + 1_000 + n++, { message: `arrived ${n}` }))
+        await importValues(db.store, 'messages', batch)
+      }
+      const { total_entries, all, requests } = await documentedLoop(`${server.url}/admin/chat/messages/list`, server.key, '', arriving)
+      expect(total_entries).toBe(MESSAGES)
+      expect(requests).toBe(Math.ceil(MESSAGES / 100))
+      expect(n).toBe(30 * (requests - 1))
+      expectEachOnce(all, messages)
     })
   })
 }

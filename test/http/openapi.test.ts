@@ -20,7 +20,14 @@ describe('OpenAPI', () => {
     expect(r.status).toBe(200)
     const doc = r.json
     expect(doc.openapi).toMatch(/^3\./)
-    expect(Object.keys(doc.paths).sort()).toEqual(['/admin/chat/list', '/admin/chat/messages/list', '/admin/chat/{dialog_id}', '/health'])
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/admin/chat/export',
+      '/admin/chat/list',
+      '/admin/chat/messages/export',
+      '/admin/chat/messages/list',
+      '/admin/chat/{dialog_id}',
+      '/health',
+    ])
     const list = doc.paths['/admin/chat/messages/list'].get
     const names = list.parameters.map((p: { name: string }) => p.name)
     for (const n of ['updated_at[gt]', 'created_at[lte]', '_id[lt]', 'chat_dialog_id', 'limit', 'skip', 'count', 'sort_desc']) expect(names).toContain(n)
@@ -29,6 +36,14 @@ describe('OpenAPI', () => {
     expect(ref).toBe('#/components/schemas/Message')
     const item = doc.components.schemas.Message
     expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(['_id', 'chat_dialog_id', 'deleted_for_ids', 'read_ids']))
+    const exported = doc.paths['/admin/chat/messages/export'].get
+    const exportNames = exported.parameters.map((p: { name: string }) => p.name)
+    expect(exportNames).toEqual(expect.arrayContaining(['updated_at[gt]', '_id[lt]', 'chat_dialog_id', 'sort_asc']))
+    expect(exportNames).not.toContain('limit')
+    expect(exported.security).toEqual([{ adminKey: [] }])
+    const line = exported.responses['200'].content['application/x-ndjson'].schema
+    expect(Object.keys(line.properties ?? doc.components.schemas.Message.properties)).toEqual(expect.arrayContaining(['_id', 'chat_dialog_id']))
+    expect(exported.responses['200'].headers['x-total-entries']).toBeDefined()
     const put = doc.paths['/admin/chat/{dialog_id}'].put
     expect(Object.keys(put.requestBody.content['application/json'].schema.properties)).toEqual(
       expect.arrayContaining(['name', 'push_all', 'pull_all', 'user_id', 'is_muted']),
