@@ -77,3 +77,57 @@ export const ADMIN_MESSAGES: Catalogue = {
   sortable: ['created_at', 'updated_at', '_id'],
   defaultSort: { field: '_id', direction: 'desc' },
 }
+
+/** Retrieve Dialogs (chat API): the spec's filter fields; sort by last_message_date_sent or the times. */
+export const CHAT_DIALOGS: Catalogue = {
+  resource: 'dialogs',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    type: { column: 'type', kind: 'int' },
+    name: { column: 'name', kind: 'string' },
+    last_message_date_sent: { column: 'last_message_date_sent', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    extensions: { column: 'extensions', kind: 'json_key' },
+  },
+  sortable: ['last_message_date_sent', 'updated_at', 'created_at', '_id'],
+  // Latest activity first: every message moves updated_at, and unlike last_message_date_sent it is never null.
+  defaultSort: { field: 'updated_at', direction: 'desc' },
+}
+
+/** Retrieve Messages (chat API), within one dialog: the spec's fields; oldest first by date_sent. */
+export const CHAT_MESSAGES: Catalogue = {
+  resource: 'messages',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    message: { column: 'message', kind: 'string' },
+    date_sent: { column: 'date_sent', kind: 'int' },
+    sender_id: { column: 'sender_id', kind: 'int' },
+    recipient_id: { column: 'recipient_id', kind: 'int' },
+    'attachments.type': { column: 'attachments', kind: 'object_array', key: 'type' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+  },
+  sortable: ['date_sent', 'created_at', 'updated_at', '_id'],
+  defaultSort: { field: 'date_sent', direction: 'asc' },
+}
+
+/** The users list (Retrieve Users V2's stand-alone fields and times). */
+export const USERS: Catalogue = {
+  resource: 'users',
+  fields: {
+    id: { column: 'id', kind: 'int' },
+    login: { column: 'login', kind: 'string' },
+    email: { column: 'email', kind: 'string' },
+    full_name: { column: 'full_name', kind: 'string' },
+    phone: { column: 'phone', kind: 'string' },
+    external_id: { column: 'external_id', kind: 'string' },
+    facebook_id: { column: 'facebook_id', kind: 'string' },
+    twitter_id: { column: 'twitter_id', kind: 'string' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    last_request_at: { column: 'last_request_at', kind: 'time' },
+  },
+  sortable: ['id', 'created_at', 'updated_at'],
+  defaultSort: { field: 'id', direction: 'asc' },
+}

@@ -90,6 +90,56 @@ export interface ChangeLogCutTable {
   cut: string | number
 }
 
+export interface UserTable {
+  id: Generated<number>
+  login: string | null
+  email: string | null
+  password_hash: string
+  full_name: string | null
+  phone: string | null
+  website: string | null
+  custom_data: string | null
+  external_user_id: number | null
+  external_id: string | null
+  facebook_id: string | null
+  twitter_id: string | null
+  blob_id: number | null
+  avatar: string | null
+  user_tags: string | null
+  timezone: number | null
+  created_at: number
+  updated_at: number
+  last_request_at: number | null
+}
+
+export interface SessionTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  created_at: number
+  updated_at: number
+  expires_at: number
+}
+
+export interface AppSettingTable {
+  name: string
+  value: string
+}
+
+/** Per-user state of a dialog (migrations/0003-chat.ts). */
+export interface DialogUserTable {
+  dialog_id: string
+  user_id: number
+  unread_count: Generated<number>
+  joined_at: number
+}
+
+export interface PrivatePairTable {
+  low_id: number
+  high_id: number
+  dialog_id: string
+}
+
 export interface Database {
   dialogs: DialogTable
   messages: MessageTable
@@ -97,6 +147,11 @@ export interface Database {
   message_changes: MessageChangeTable
   dialog_changes: DialogChangeTable
   change_log_cut: ChangeLogCutTable
+  users: UserTable
+  sessions: SessionTable
+  app_settings: AppSettingTable
+  dialog_users: DialogUserTable
+  private_pairs: PrivatePairTable
 }
 
 export type DialogRow = Selectable<DialogTable>
@@ -104,3 +159,5 @@ export type NewDialogRow = Insertable<DialogTable>
 export type MessageRow = Selectable<MessageTable>
 export type NewMessageRow = Insertable<MessageTable>
 export type AdminKeyRow = Selectable<AdminKeyTable>
+export type UserRow = Selectable<UserTable>
+export type SessionRow = Selectable<SessionTable>

@@ -3,12 +3,14 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { Dialect } from '../dialect.ts'
 import * as init from './0001-init.ts'
 import * as changeLog from './0002-change-log.ts'
+import * as chat from './0003-chat.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
 const STEPS: Record<string, Step> = {
   '0001-init': init,
   '0002-change-log': changeLog,
+  '0003-chat': chat,
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
