@@ -1,5 +1,5 @@
-// Changing dialogs. Today: the Administration API's Dialog Update (the Update Dialog fields, plus
-// is_muted for one user). The chat API's dialog actions will live here too.
+// Changing dialogs: the Administration API's Dialog Update (the Update Dialog fields, plus is_muted
+// for one user). The chat API's dialog actions are in chat-dialogs.ts and share these helpers.
 import { AppError, ParameterErrors, notFound } from '../errors.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
@@ -33,14 +33,14 @@ export function checkDialogId(id: string): string {
 }
 
 /** Adds `add` (keeping order, no duplicates) and removes `remove`. */
-function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
+export function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
   const out = current.filter((v) => !remove.includes(v))
   for (const v of add) if (!out.includes(v) && !remove.includes(v)) out.push(v)
   return out
 }
 
 /** Extensions are stored with string values, as ConnectyCube casts them. */
-function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
+export function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
   if (ext === null) return null
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(ext)) {
