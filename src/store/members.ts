@@ -25,6 +25,12 @@ export async function removeAllMembers(store: Store, dialogId: string): Promise<
   await store.db.deleteFrom('dialog_users').where('dialog_id', '=', dialogId).execute()
 }
 
+/** When the user joined the dialog (ms), or undefined when not a member. */
+export async function memberSince(store: Store, dialogId: string, userId: number): Promise<number | undefined> {
+  const row = await store.db.selectFrom('dialog_users').select('joined_at').where('dialog_id', '=', dialogId).where('user_id', '=', userId).executeTakeFirst()
+  return row?.joined_at
+}
+
 export async function isMember(store: Store, dialogId: string, userId: number): Promise<boolean> {
   const row = await store.db.selectFrom('dialog_users').select('user_id').where('dialog_id', '=', dialogId).where('user_id', '=', userId).executeTakeFirst()
   return row !== undefined

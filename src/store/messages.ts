@@ -38,7 +38,7 @@ export interface Mark {
  * Adds the user to `column` of the dialog's messages that others sent and the user has not marked
  * yet; returns the ids marked now (so counters move by exactly that many).
  */
-export async function markMessages(store: Store, m: Mark): Promise<string[]> {
+export async function markMessages(store: Store, m: Mark): Promise<Array<{ id: string; created_at: number }>> {
   const set: Record<string, unknown> = { [m.column]: store.dialect.arrayAppend(m.column, m.userId), updated_at: m.now }
   if (m.countView) set.views_count = sql`coalesce(views_count, 0) + 1`
   let q = store.db
@@ -53,7 +53,7 @@ export async function markMessages(store: Store, m: Mark): Promise<string[]> {
     if (m.ids.length === 0) return []
     q = q.where('id', 'in', m.ids)
   }
-  return (await q.returning('id').execute()).map((r) => r.id)
+  return q.returning(['id', 'created_at']).execute()
 }
 
 /** Hides messages from one user (delete for me); returns those hidden now, with their sender and read_ids. */
@@ -68,7 +68,7 @@ export async function hideMessagesFor(store: Store, dialogId: string, userId: nu
     if (ids.length === 0) return []
     q = q.where('id', 'in', ids)
   }
-  return q.returning(['id', 'sender_id', 'read_ids']).execute()
+  return q.returning(['id', 'sender_id', 'read_ids', 'created_at']).execute()
 }
 
 export async function deleteMessageRows(store: Store, ids: string[]): Promise<void> {
