@@ -1,5 +1,6 @@
 // The `parley` command: dispatch to src/cli/*. Every command takes --db / --database-url.
 import { Command } from 'commander'
+import { appCommand } from './cli/app.ts'
 import { importCommand } from './cli/import.ts'
 import { keysCommand } from './cli/keys.ts'
 import { migrateCommand } from './cli/migrate.ts'
@@ -15,6 +16,7 @@ program.addCommand(serveCommand())
 program.addCommand(keysCommand())
 program.addCommand(importCommand())
 program.addCommand(migrateCommand())
+program.addCommand(appCommand())
 
 try {
   await program.parseAsync(process.argv)

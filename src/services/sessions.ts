@@ -19,7 +19,7 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 /** The auth key in force: the configured one, or the stored one (generated and stored on first call). */
 export async function ensureAuthKey(store: Store, configured: string | null): Promise<string> {
   if (configured !== null) return configured
-  return settingOrInsert(store, AUTH_KEY_SETTING, randomBytes(12).toString('base64url'))
+  return settingOrInsert(store, AUTH_KEY_SETTING, randomBytes(16).toString('base64url'))
 }
 
 export const storedAuthKey = (store: Store): Promise<string | undefined> => readSetting(store, AUTH_KEY_SETTING)

@@ -13,7 +13,7 @@ describe('parley migrate', () => {
     const db = join(dir, 'parley.db')
     const first = await runParley(['migrate', '--db', db])
     expect(first.code).toBe(0)
-    expect(first.stdout).toBe('Applied: 0001-init, 0002-change-log\n')
+    expect(first.stdout).toBe('Applied: 0001-init, 0002-change-log, 0003-chat\n')
     const second = await runParley(['migrate', '--db', db])
     expect(second.code).toBe(0)
     expect(second.stdout).toBe('Up to date.\n')

@@ -52,7 +52,7 @@ describe.skipIf(!baseUrl)('two parley servers on one PostgreSQL database', () =>
     for (const i of [0, 1]) expect((await send(`${urls[i]}/health`, 'GET')).status).toBe(200)
     const { rows } = await store.db.selectFrom('kysely_migration' as never).selectAll().execute().then((r) => ({ rows: r }))
     // each migration recorded exactly once
-    expect((rows as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['0001-init', '0002-change-log'])
+    expect((rows as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['0001-init', '0002-change-log', '0003-chat'])
   })
 
   it('keeps every concurrent dialog update made through either server', async () => {
