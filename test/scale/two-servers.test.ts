@@ -106,4 +106,54 @@ describe.skipIf(!baseUrl)('two parley servers on one PostgreSQL database', () =>
       expect(page.json.items.map((m: { message: string }) => m.message)).toEqual(items.slice(300, 400).map((m) => m.message))
     }
   })
+  it('chat writes through both servers at once: every message counted once, one private dialog per pair', async () => {
+    // The auth key both servers generated and share, as `parley app` shows it.
+    const app = await runParley(['app', '--database-url', db.url])
+    expect(app.code, app.stderr).toBe(0)
+    const authKey = app.stdout.trim().split('\n').at(-1)!
+    const users: Array<{ id: number; token: string }> = []
+    for (const [i, login] of ['ann2', 'bob2', 'cat2'].entries()) {
+      const up = await send(`${urls[i % 2]}/users`, 'POST', { headers: { 'CB-AuthKey': authKey }, body: { user: { login, password: 'password1' } } })
+      expect(up.status, up.text).toBe(201)
+      const s = await send(`${urls[(i + 1) % 2]}/session`, 'POST', { body: { auth_key: authKey, user: { login, password: 'password1' } } })
+      expect(s.status, s.text).toBe(201)
+      users.push({ id: up.json.user.id, token: s.json.session.token })
+    }
+    const [ann, bob, cat] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]]
+    const as = (server: number, u: { token: string }, method: string, path: string, body?: object) =>
+      send(urls[server]! + path, method, { headers: { 'CB-Token': u.token }, body })
+
+    const group = await as(0, ann, 'POST', '/chat/Dialog', { type: 2, name: 'busy', occupants_ids: [bob.id, cat.id] })
+    const id = group.json._id as string
+    const sends = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => as(i % 2, ann, 'POST', '/chat/Message', { chat_dialog_id: id, message: `a${i}` })),
+      ...Array.from({ length: 20 }, (_, i) => as((i + 1) % 2, bob, 'POST', '/chat/Message', { chat_dialog_id: id, message: `b${i}` })),
+      // cat reads while the others write: the counter stays exact either way.
+      ...Array.from({ length: 5 }, (_, i) => as(i % 2, cat, 'PUT', '/chat/Message', { chat_dialog_id: id, read: 1 })),
+      // bob's and cat's first messages to each other, at the same time through both servers.
+      ...Array.from({ length: 6 }, (_, i) => as(i % 2, i % 2 ? cat : bob, 'POST', '/chat/Message', { recipient_id: i % 2 ? bob.id : cat.id, message: `p${i}` })),
+    ])
+    expect(sends.map((r) => r.status).filter((st) => st !== 200 && st !== 201)).toEqual([])
+
+    const unread = async (u: { token: string }, server: number) => (await as(server, u, 'GET', `/chat/Dialog?_id=${id}`)).json.items[0].unread_messages_count
+    expect(await unread(ann, 0)).toBe(20)
+    expect(await unread(bob, 1)).toBe(30)
+    const catUnread = await unread(cat, 0)
+    const { rows } = await store.db
+      .selectFrom('messages')
+      .select(['id'])
+      .where('chat_dialog_id', '=', id)
+      .where((eb) => eb.or([eb('read_ids', 'is', null), eb.not(eb('read_ids', '@>', JSON.stringify([cat.id]) as never))]))
+      .execute()
+      .then((r) => ({ rows: r }))
+    expect(catUnread).toBe(rows.length)
+    const last = (await call(1, 'GET', `/admin/chat/messages/list?chat_dialog_id=${id}&limit=1`)).json.items[0]
+    const dialog = (await call(0, 'GET', `/admin/chat/list?_id=${id}`)).json.items[0]
+    expect(dialog.last_message_id).toBe(last._id)
+    expect((await call(1, 'GET', `/admin/chat/messages/list?chat_dialog_id=${id}&count=1`)).json).toEqual({ items: { count: 50 } })
+
+    const privates = sends.slice(55).map((r) => r.json.chat_dialog_id as string)
+    expect(new Set(privates).size).toBe(1)
+    expect((await call(0, 'GET', `/admin/chat/list?type=3&occupants_ids[all]=${bob.id},${cat.id}&count=1`)).json).toEqual({ items: { count: 1 } })
+  })
 })
