@@ -3,8 +3,7 @@
 import { Command } from 'commander'
 import { buildApp } from '../app.ts'
 import { loadConfig, type Flags } from '../config.ts'
-import { demoData } from '../services/demo-data.ts'
-import { importValues } from '../services/import.ts'
+import { DEMO_PASSWORD, loadChatDemo } from '../services/demo-chat.ts'
 import { createAdminKey, hasActiveKey } from '../services/keys.ts'
 import { ensureAuthKey, storedAuthKey } from '../services/sessions.ts'
 import { createStore, migrate, type Store } from '../store/connect.ts'
@@ -31,11 +30,12 @@ async function loadDemo(store: Store): Promise<void> {
     process.stderr.write('--demo: the database already has dialogs; leaving it as it is.\n')
     return
   }
-  const data = demoData({ dialogs: 300, messagesPerDialog: 20 })
-  const messages = [...data.messages()]
-  await importValues(store, 'messages', messages)
-  await importValues(store, 'dialogs', data.dialogs)
-  process.stderr.write(`--demo: loaded ${data.dialogs.length} dialogs and ${messages.length} messages.\n`)
+  // Built by users acting through the chat services, so every field is what the chat API produces.
+  const loaded = await loadChatDemo(store, { users: 50, dialogs: 300, messagesPerDialog: 14 })
+  process.stderr.write(
+    `--demo: loaded ${loaded.dialogs} dialogs and ${loaded.messages} messages. ` +
+      `Users demo1 … demo${loaded.users} sign in with password "${DEMO_PASSWORD}" (POST /session, auth key from \`parley app\`).\n`,
+  )
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
