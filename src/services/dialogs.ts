@@ -3,6 +3,7 @@
 import { AppError, ParameterErrors, notFound } from '../errors.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
+import { addMembers, removeMembers } from '../store/members.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item } from './items.ts'
 
@@ -101,6 +102,13 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
     // Times are kept at whole seconds, as ConnectyCube shows them.
     const updatedAt = Math.floor(Date.now() / 1000) * 1000
     const written = await writeDialog(tx, id, next, updatedAt)
+    // The chat API finds a user's dialogs through membership rows: keep them equal to occupants_ids.
+    if (next.occupants_ids !== undefined && current.type === 2) {
+      const before = (current.occupants_ids as number[] | null) ?? []
+      const after = next.occupants_ids as number[]
+      await addMembers(tx, id, after.filter((u) => !before.includes(u)), updatedAt)
+      await removeMembers(tx, id, before.filter((u) => !after.includes(u)))
+    }
     return dialogCodec.toItem(written, store.dialect)
   })
 }

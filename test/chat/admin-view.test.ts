@@ -81,6 +81,17 @@ for (const kind of STORES) {
       expect(byOccupant.json.items.map((x: { _id: string }) => x._id)).toContain(m.chat_dialog_id)
     })
 
+    it("an occupant added or removed through the admin Dialog Update gains or loses the dialog in chat", async () => {
+      const d = (await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'admin-managed', occupants_ids: [bob.id] } })).json._id
+      expect((await server.call('PUT', `/admin/chat/${d}`, { body: { push_all: { occupants_ids: [cat.id] } } })).status).toBe(200)
+      expect((await cat.call('GET', `/chat/Dialog?_id=${d}`)).json.items).toHaveLength(1)
+      await send(ann, { chat_dialog_id: d, message: 'welcome cat' })
+      expect((await cat.call('GET', `/chat/Dialog?_id=${d}`)).json.items[0].unread_messages_count).toBe(1)
+      await server.call('PUT', `/admin/chat/${d}`, { body: { pull_all: { occupants_ids: [cat.id] } } })
+      expect((await cat.call('GET', `/chat/Dialog?_id=${d}`)).json.items).toEqual([])
+      expect((await cat.call('GET', `/chat/Message?chat_dialog_id=${d}`)).status).toBe(404)
+    })
+
     it('keeps admin totals exact (kept counts, count=1) through every kind of chat write', async () => {
       const truth = async (table: 'dialogs' | 'messages', where = sql`1 = 1`) =>
         Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(db.store.db)).rows[0]!.n)
