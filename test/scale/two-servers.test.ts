@@ -156,4 +156,38 @@ describe.skipIf(!baseUrl)('two parley servers on one PostgreSQL database', () =>
     expect(new Set(privates).size).toBe(1)
     expect((await call(0, 'GET', `/admin/chat/list?type=3&occupants_ids[all]=${bob.id},${cat.id}&count=1`)).json).toEqual({ items: { count: 1 } })
   })
+  it('read-modify-writes of one dialog through both servers lose nothing: subscribers, mutes, reactions, pins', async () => {
+    const authKey = (await runParley(['app', '--database-url', db.url])).stdout.trim().split('\n').at(-1)!
+    const people: Array<{ id: number; token: string }> = []
+    for (let i = 0; i < 12; i++) {
+      const login = `crowd${i}`
+      const up = await send(`${urls[i % 2]}/users`, 'POST', { headers: { 'CB-AuthKey': authKey }, body: { user: { login, password: 'password1' } } })
+      const s = await send(`${urls[i % 2]}/session`, 'POST', { body: { auth_key: authKey, user: { login, password: 'password1' } } })
+      people.push({ id: up.json.user.id, token: s.json.session.token })
+    }
+    const as = (server: number, u: { token: string }, method: string, path: string, body?: object) =>
+      send(urls[server]! + path, method, { headers: { 'CB-Token': u.token }, body })
+    const owner = people[0]!
+    const pub = (await as(0, owner, 'POST', '/chat/Dialog', { type: 4, name: 'crowd' })).json._id as string
+    const crowd = people.slice(1)
+    const joined = await Promise.all(crowd.map((u, i) => as(i % 2, u, 'POST', `/chat/Dialog/${pub}/subscribe`)))
+    expect(joined.map((r) => r.status).filter((st) => st !== 200)).toEqual([])
+    const msgs = await Promise.all(crowd.slice(0, 4).map((u, i) => as(i % 2, u, 'POST', '/chat/Message', { chat_dialog_id: pub, message: `hi ${i}` })))
+    const target = msgs[0]!.json._id as string
+    const writes = await Promise.all([
+      ...crowd.map((u, i) => as(i % 2, u, 'PUT', `/chat/Dialog/${pub}/notifications`, { enabled: 0 })),
+      ...crowd.map((u, i) => as((i + 1) % 2, u, 'PUT', `/chat/Message/${target}/reactions`, { add: '👍' })),
+      ...msgs.map((m, i) => as(i % 2, owner, 'PUT', `/chat/Dialog/${pub}`, { push_all: { pinned_messages_ids: [m.json._id] } })),
+      ...crowd.map((u, i) => as(i % 2, u, 'GET', `/chat/Message?chat_dialog_id=${pub}`)),
+    ])
+    expect(writes.map((r) => r.status).filter((st) => st !== 200)).toEqual([])
+    const item = (await call(1, 'GET', `/admin/chat/list?_id=${pub}`)).json.items[0]
+    expect(item.occupants_count).toBe(12)
+    expect([...item.silent_ids].sort((a: number, b: number) => a - b)).toEqual(crowd.map((u) => u.id).sort((a, b) => a - b))
+    expect([...item.pinned_messages_ids].sort()).toEqual(msgs.map((m) => m.json._id).sort())
+    const reactions = (await as(0, owner, 'GET', `/chat/Message/${target}/reactions`)).json
+    expect([...reactions['👍']].sort((a: number, b: number) => a - b)).toEqual(crowd.map((u) => u.id).sort((a, b) => a - b))
+    // Every subscriber but the sender read the first message once: 10 views.
+    expect((await call(0, 'GET', `/admin/chat/messages/list?_id=${target}`)).json.items[0].views_count).toBe(10)
+  })
 })
