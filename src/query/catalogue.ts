@@ -20,6 +20,11 @@ export interface Field {
   readonly kind: FieldKind
   /** For object_array: the key inside each element. */
   readonly key?: string
+  /**
+   * The column may be NULL. Sorted by it, NULLs come last in both directions: SQLite puts NULLs
+   * first ascending and PostgreSQL first descending, and a list must read the same on both.
+   */
+  readonly nullable?: boolean
 }
 
 export interface Catalogue {
@@ -85,7 +90,8 @@ export const CHAT_DIALOGS: Catalogue = {
     _id: { column: 'id', kind: 'objectid' },
     type: { column: 'type', kind: 'int' },
     name: { column: 'name', kind: 'string' },
-    last_message_date_sent: { column: 'last_message_date_sent', kind: 'int' },
+    // A dialog without messages has none: such dialogs sort after those with messages.
+    last_message_date_sent: { column: 'last_message_date_sent', kind: 'int', nullable: true },
     created_at: { column: 'created_at', kind: 'time' },
     updated_at: { column: 'updated_at', kind: 'time' },
     extensions: { column: 'extensions', kind: 'json_key' },

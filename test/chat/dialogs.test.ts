@@ -120,6 +120,17 @@ for (const kind of STORES) {
       expect(badSort.json.errors).toHaveProperty('sort_desc')
     })
 
+    it('sorts dialogs without messages last by last_message_date_sent, both ways, on both stores', async () => {
+      const eve = await server.user('eve')
+      const quiet = (await eve.call('POST', '/chat/Dialog', { body: { type: 2, name: 'quiet', occupants_ids: [ann.id] } })).json._id
+      const busy = (await eve.call('POST', '/chat/Dialog', { body: { type: 2, name: 'busy', occupants_ids: [ann.id] } })).json._id
+      await eve.call('POST', '/chat/Message', { body: { chat_dialog_id: busy, message: 'hi' } })
+      for (const dir of ['sort_asc', 'sort_desc']) {
+        const r = await eve.call('GET', `/chat/Dialog?${dir}=last_message_date_sent`)
+        expect(r.json.items.map((d: { _id: string }) => d._id), dir).toEqual([busy, quiet])
+      }
+    })
+
     it('updates by role: members rename and add, admins remove and pin, the owner manages admins', async () => {
       const d = await group(ann, [bob, cat])
       const rename = await bob.call('PUT', `/chat/Dialog/${d._id}`, { body: { name: 'Crossfit2', photo: 'gym2.jpeg', description: 'strong', push_all: { occupants_ids: [dan.id] } } })
