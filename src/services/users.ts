@@ -8,7 +8,7 @@ import { parseListQuery } from '../query/parse.ts'
 import { planList } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import type { UserRow } from '../store/schema.ts'
-import { findUser, insertUser, listUsers, type NewUser } from '../store/users.ts'
+import { findUser, findUserBy, insertUser, listUsers, type NewUser } from '../store/users.ts'
 import { formatTime } from './time.ts'
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>
@@ -107,7 +107,10 @@ export async function signUp(store: Store, input: SignUp): Promise<UserRow> {
     last_request_at: null,
   }
   const row = await insertUser(store, user)
-  if (!row) throw new AppError('invalid_field', { [login !== undefined ? 'user[login]' : 'user[email]']: ['has already been taken'] })
+  if (!row) {
+    const loginTaken = login !== undefined && (await findUserBy(store, 'login', login)) !== undefined
+    throw new AppError('invalid_field', { [loginTaken || email === undefined ? 'user[login]' : 'user[email]']: ['has already been taken'] })
+  }
   return row
 }
 

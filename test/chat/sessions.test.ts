@@ -30,6 +30,9 @@ for (const kind of STORES) {
       const again = await server.anonymous('POST', '/users', { body, headers: { 'CB-AuthKey': AUTH_KEY } })
       expect(again.status).toBe(422)
       expect(again.json.errors).toHaveProperty(['user[login]'])
+      const sameEmail = await server.anonymous('POST', '/users', { body: { user: { login: 'other-login', password: 'petU4or!x', email: 'DACIA_K@domain.com' } }, headers: { 'CB-AuthKey': AUTH_KEY } })
+      expect(sameEmail.status).toBe(422)
+      expect(sameEmail.json.errors).toEqual({ 'user[email]': ['has already been taken'] })
     })
 
     it('names bad sign-up fields', async () => {
