@@ -14,7 +14,7 @@ import { planList, type Condition, type ListPlan } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import { writeDialog } from '../store/dialogs.ts'
 import { countNow, listPage } from '../store/items.ts'
-import { countRead, countSent, findPrivatePair, memberSince, resetUnread, uncountForAllBut, unreadCounts } from '../store/members.ts'
+import { countRead, countSent, findPrivatePair, markedAllAt, memberSince, resetUnread, setMarkedAllAt, uncountForAllBut, unreadCounts } from '../store/members.ts'
 import { deleteMessageRows, findMessages, hideMessagesFor, insertMessage, latestMessage, markMessages, writeMessage } from '../store/messages.ts'
 import type { MessageRow } from '../store/schema.ts'
 import { withTransaction } from '../store/transaction.ts'
@@ -129,7 +129,11 @@ export async function sendMessage(store: Store, me: number, body: Record<string,
 /** Marks messages read or delivered for `me`, moving the counters and last_message_status by what changed. */
 async function mark(tx: Store, a: Access, me: number, column: 'read_ids' | 'delivered_ids', ids: string[] | null): Promise<void> {
   const now = nowSecond()
-  const marked = await markMessages(tx, { column, dialogId: a.row.id, userId: me, ids, now, countView: column === 'read_ids' && (a.type === 1 || a.type === 4) })
+  const cursor = column === 'read_ids' ? 'read_all_at' : 'delivered_all_at'
+  // Mark all: only what was created since the member's last "mark all" (same second included).
+  const since = ids === null ? await markedAllAt(tx, a.row.id, me, cursor) : undefined
+  const marked = await markMessages(tx, { column, dialogId: a.row.id, userId: me, ids, now, since, countView: column === 'read_ids' && (a.type === 1 || a.type === 4) })
+  if (ids === null && since !== undefined) await setMarkedAllAt(tx, a.row.id, me, cursor, now)
   if (column === 'read_ids' && (a.type === 2 || a.type === 3)) {
     if (ids === null) await resetUnread(tx, a.row.id, me)
     else {

@@ -31,6 +31,18 @@ export async function memberSince(store: Store, dialogId: string, userId: number
   return row?.joined_at
 }
 
+type MarkedAll = 'read_all_at' | 'delivered_all_at'
+
+/** Since when the member's "mark all" must look (null: from the beginning; undefined: not a member). */
+export async function markedAllAt(store: Store, dialogId: string, userId: number, column: MarkedAll): Promise<number | null | undefined> {
+  const row = await store.db.selectFrom('dialog_users').select(column).where('dialog_id', '=', dialogId).where('user_id', '=', userId).executeTakeFirst()
+  return row === undefined ? undefined : (row[column] as number | null)
+}
+
+export async function setMarkedAllAt(store: Store, dialogId: string, userId: number, column: MarkedAll, at: number): Promise<void> {
+  await store.db.updateTable('dialog_users').set({ [column]: at }).where('dialog_id', '=', dialogId).where('user_id', '=', userId).execute()
+}
+
 export async function isMember(store: Store, dialogId: string, userId: number): Promise<boolean> {
   const row = await store.db.selectFrom('dialog_users').select('user_id').where('dialog_id', '=', dialogId).where('user_id', '=', userId).executeTakeFirst()
   return row !== undefined

@@ -32,6 +32,8 @@ export interface Mark {
   now: number
   /** Count a view (broadcast and public dialogs): the user's first read of the message. */
   countView: boolean
+  /** With ids null: only messages created at or after this time (ms) need looking at. */
+  since?: number | null
 }
 
 /**
@@ -52,6 +54,9 @@ export async function markMessages(store: Store, m: Mark): Promise<Array<{ id: s
   if (m.ids !== null) {
     if (m.ids.length === 0) return []
     q = q.where('id', 'in', m.ids)
+  } else if (m.since !== undefined && m.since !== null) {
+    // A range of the (chat_dialog_id, created_at, id) index: the messages since the last "mark all".
+    q = q.where('created_at', '>=', m.since)
   }
   return q.returning(['id', 'created_at']).execute()
 }

@@ -132,6 +132,8 @@ export interface DialogUserTable {
   user_id: number
   unread_count: Generated<number>
   joined_at: number
+  read_all_at: number | null
+  delivered_all_at: number | null
 }
 
 export interface PrivatePairTable {

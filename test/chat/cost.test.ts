@@ -102,4 +102,16 @@ describe('the cost of a message in a large dialog (SQLite query plans)', () => {
     // The rest (access checks, then marking the page's 20 messages read) goes by key.
     byKeyOnly(plansOf(/^(?!select \* from "messages")/))
   })
+
+  it('"mark all read" walks only the messages since the last one', async () => {
+    await updateMessages(logged, users[1]!, null, { chat_dialog_id: dialog, read: 1 })
+    await sendMessage(logged, users[0]!, { chat_dialog_id: dialog, message: 'after' })
+    statements.length = 0
+    await updateMessages(logged, users[1]!, null, { chat_dialog_id: dialog, read: 1 })
+    const updates = plansOf(/^update "messages"/)
+    expect(updates).toHaveLength(2) // delivered, then read
+    for (const plan of updates) expect(plan.join(' | ')).toMatch(/SEARCH messages USING INDEX messages_dialog_created_at \(chat_dialog_id=\? AND created_at>\?\)/)
+    const unread = raw.prepare('select unread_count from dialog_users where dialog_id = ? and user_id = ?').get(dialog, users[1]) as { unread_count: number }
+    expect(unread.unread_count).toBe(0)
+  })
 })

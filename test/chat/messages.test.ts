@@ -99,6 +99,14 @@ for (const kind of STORES) {
       await cat.call('PUT', '/chat/Message', { body: { chat_dialog_id: d, read: 1 } })
       expect(await unread(cat, d)).toBe(0)
       expect((await dialogOf(bob, d)).last_message_status).toBe('read')
+      // A later "mark all" reaches what came since (it starts where the last one ended).
+      const later = await send(ann, { chat_dialog_id: d, message: 'later' })
+      expect(await unread(cat, d)).toBe(1)
+      await cat.call('PUT', '/chat/Message', { body: { chat_dialog_id: d, read: '1' } })
+      expect(await unread(cat, d)).toBe(0)
+      const seen = (await cat.call('GET', `/chat/Message?chat_dialog_id=${d}&_id=${later._id}&mark_as_read=0`)).json.items[0]
+      expect(seen.read_ids).toEqual([ann.id, cat.id])
+      expect(seen.read).toBe(1)
     })
 
     it('filters and sorts retrieved messages with the list language', async () => {

@@ -58,6 +58,10 @@ export async function up(db: Kysely<unknown>, d: Dialect): Promise<void> {
     .addColumn('user_id', t.bigint, (c) => c.notNull())
     .addColumn('unread_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('joined_at', t.bigint, (c) => c.notNull())
+    // When the member last marked the whole dialog read (delivered): everything created before it
+    // is marked, so the next "mark all" walks only the messages created since.
+    .addColumn('read_all_at', t.bigint)
+    .addColumn('delivered_all_at', t.bigint)
     .addPrimaryKeyConstraint('dialog_users_pk', ['dialog_id', 'user_id'])
     .execute()
   await db.schema.createIndex('dialog_users_user').on('dialog_users').columns(['user_id', 'dialog_id']).execute()
