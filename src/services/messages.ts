@@ -33,6 +33,7 @@ const KNOWN = new Set(['chat_dialog_id', 'recipient_id', 'message', 'attachments
 const SERVER_SET = new Set([...messageCodec.fields.map((f) => f.name), 'deleted_for_ids'].filter((n) => !KNOWN.has(n)))
 const MAX_ATTACHMENTS = 100
 const PREVIEW_SIZE = 20
+const CLOCK_SLACK_MS = 60_000
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -133,7 +134,9 @@ async function mark(tx: Store, a: Access, me: number, column: 'read_ids' | 'deli
   // Mark all: only what was created since the member's last "mark all" (same second included).
   const since = ids === null ? await markedAllAt(tx, a.row.id, me, cursor) : undefined
   const marked = await markMessages(tx, { column, dialogId: a.row.id, userId: me, ids, now, since, countView: column === 'read_ids' && (a.type === 1 || a.type === 4) })
-  if (ids === null && since !== undefined) await setMarkedAllAt(tx, a.row.id, me, cursor, now)
+  // A minute back: another server whose clock is a little behind may still write messages dated
+  // before now; re-walking a minute of messages next time is cheap.
+  if (ids === null && since !== undefined) await setMarkedAllAt(tx, a.row.id, me, cursor, now - CLOCK_SLACK_MS)
   if (column === 'read_ids' && (a.type === 2 || a.type === 3)) {
     if (ids === null) await resetUnread(tx, a.row.id, me)
     else {
