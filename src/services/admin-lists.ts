@@ -6,19 +6,20 @@ import { planList } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import { countMatching, listWithTotal, type ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
-import type { Item, ItemCodec } from './items.ts'
+import type { ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
 
-export type ListAnswer =
-  | { total_entries: number; skip: number; limit: number; items: Item[] }
-  | { items: { count: number } }
+/** A page as JSON text ({"total_entries", "skip", "limit", "items"}), or the answer to count=1. */
+export type ListAnswer = { page: string } | { items: { count: number } }
 
 async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
   const { rows, total } = await listWithTotal(store, table, plan)
-  return { total_entries: total, skip: plan.skip, limit: plan.limit, items: rows.map((r) => codec.toItem(r, store.dialect)) }
+  // Written as text straight from the rows: the items are never built as objects (decision 0006).
+  const items = rows.map((r) => codec.toJsonText(r, store.dialect)).join(',')
+  return { page: `{"total_entries":${total},"skip":${plan.skip},"limit":${plan.limit},"items":[${items}]}` }
 }
 
 export const listAdminDialogs = (store: Store, params: Record<string, unknown>) => list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params)

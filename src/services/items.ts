@@ -35,6 +35,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export interface ItemCodec {
   readonly fields: readonly FieldSpec[]
   toItem(row: Row, d: Dialect): Item
+  /**
+   * The JSON text of toItem(row), written straight from the row: a list page's items are sent as
+   * text without building objects, parsing JSON columns or serialising them again (decision 0006).
+   * JSON.parse of it equals toItem(row), keys in the same order (test/services/item-json.test.ts).
+   */
+  toJsonText(row: Row, d: Dialect): string
   /** A wire item → a row ready to insert, or the reasons it cannot be stored. */
   fromItem(input: unknown): { row: Row } | { errors: string[] }
 }
@@ -71,6 +77,36 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return extra ? { ...item, ...extra } : item
   }
 
+  // Per field, its key as JSON text and how its value is written.
+  const writers = fields.map((f) => ({ f, key: `${JSON.stringify(f.name)}:`, col: column(f.name), constant: JSON.stringify(f.value ?? null) }))
+  const constantNames = fields.filter((f) => f.codec === 'constant').map((f) => JSON.stringify(f.name))
+
+  function toJsonText(row: Row, d: Dialect): string {
+    // Absent keys, and custom keys that override a constant, keep their place in toItem's key
+    // order: both are rare (imports), so they take the general path.
+    const extraText = row.extra === null || row.extra === undefined ? null : d.jsonColumnText(row.extra)
+    if ((row.absent !== null && row.absent !== undefined) || (extraText !== null && constantNames.some((n) => extraText.includes(n)))) {
+      return JSON.stringify(toItem(row, d))
+    }
+    let out = '{'
+    for (let i = 0; i < writers.length; i++) {
+      const { f, key, col, constant } = writers[i]!
+      const v = row[col]
+      let text: string
+      if (f.codec === 'constant') text = constant
+      else if (v === null || v === undefined) text = 'null'
+      else if (f.codec === 'time') text = `"${formatTime(v as number)}"`
+      else if (f.codec === 'int') text = String(v)
+      else if (f.codec === 'bool') text = v ? 'true' : 'false'
+      else if (f.codec === 'int_array' || f.codec === 'json') text = d.jsonColumnText(v)
+      else text = JSON.stringify(v)
+      out += i === 0 ? key + text : `,${key}${text}`
+    }
+    // The custom keys' object without its braces ("{}" adds nothing).
+    if (extraText !== null && extraText.length > 2) out += `,${extraText.slice(1, -1)}`
+    return `${out}}`
+  }
+
   function fromItem(input: unknown): { row: Row } | { errors: string[] } {
     if (!isRecord(input)) return { errors: ['an item must be a JSON object'] }
     const errors: string[] = []
@@ -101,7 +137,7 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return { row }
   }
 
-  return { fields, toItem, fromItem }
+  return { fields, toItem, toJsonText, fromItem }
 }
 
 function keepConstant(f: FieldSpec, v: unknown, extra: Item): string | null {

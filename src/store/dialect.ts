@@ -17,6 +17,8 @@ export interface Dialect {
   readonly rowLocks: boolean
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
+  /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
+  jsonColumnText(value: unknown): string
   /** The JSON array in `column` contains the scalar `value`. */
   arrayContains(column: string, value: string | number): Expression<SqlBool>
   /** The JSON array of objects in `column` has an element whose `key` equals `value` (attachments.type). */
@@ -61,6 +63,7 @@ export const sqliteDialect: Dialect = {
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
   rowLocks: false,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
+  jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
     sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_each.value = ${value})`,
   arrayHasObjectWith: (column, key, value) =>
@@ -88,6 +91,7 @@ export const postgresDialect: Dialect = {
   types: { id: sql`text collate "C"`, bigint: 'bigint', json: 'jsonb', autoId: 'serial' },
   rowLocks: true,
   decodeJson: (value) => value,
+  jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,
   arrayHasObjectWith: (column, key, value) =>
     sql<SqlBool>`${sql.ref(column)} @> ${encode([{ [key]: value }])}::jsonb`,

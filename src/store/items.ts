@@ -6,15 +6,34 @@
 // serves (store/counts.ts, docs/performance.md).
 import { sql } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
+import { mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
 type Row = Record<string, unknown>
 
+/**
+ * A page of rows. When its filters range over _id / created_at / updated_at and it sorts by
+ * another of them, the bounds they imply on the sort column are added (query/implied.ts), read from
+ * item_skews in the same snapshot as the page; when they imply that nothing matches, no query runs.
+ */
 export async function listPage(store: Store, table: ItemTable, plan: ListPlan): Promise<Row[]> {
+  const walk = mayImplyBounds(plan) ? withImpliedBounds(plan, await readSkews(store, table)) : plan
+  if (walk === null) return []
   const qb = store.db.selectFrom(table).selectAll()
-  return (await applyPage(qb, plan, store.dialect).execute()) as Row[]
+  return (await applyPage(qb, walk, store.dialect).execute()) as Row[]
+}
+
+async function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
+  const row = await store.db
+    .selectFrom('item_skews')
+    .select((eb) => [eb.fn.min('id_lo').as('id_lo'), eb.fn.max('id_hi').as('id_hi'), eb.fn.min('upd_lo').as('upd_lo'), eb.fn.max('upd_hi').as('upd_hi')])
+    .where('tbl', '=', table)
+    .executeTakeFirst()
+  // No row yet: the table has never had one, and no bound is implied.
+  if (!row || row.id_lo === null || row.id_hi === null || row.upd_lo === null || row.upd_hi === null) return null
+  return { idLo: Number(row.id_lo), idHi: Number(row.id_hi), updLo: Number(row.upd_lo), updHi: Number(row.upd_hi) }
 }
 
 /**

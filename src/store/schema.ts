@@ -142,6 +142,15 @@ export interface PrivatePairTable {
   dialog_id: string
 }
 
+/** Bounds of (created_at − ObjectId time) and (updated_at − created_at) in ms, appended as they widen; the table's bounds are the min/max over its rows (migrations/0004-item-skews.ts). */
+export interface ItemSkewsTable {
+  tbl: string
+  id_lo: number
+  id_hi: number
+  upd_lo: number
+  upd_hi: number
+}
+
 export interface Database {
   dialogs: DialogTable
   messages: MessageTable
@@ -154,6 +163,7 @@ export interface Database {
   app_settings: AppSettingTable
   dialog_users: DialogUserTable
   private_pairs: PrivatePairTable
+  item_skews: ItemSkewsTable
 }
 
 export type DialogRow = Selectable<DialogTable>

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { MIGRATION_NAMES } from '../../src/store/migrations/index.ts'
 import { runParley } from './run.ts'
 
 describe('parley migrate', () => {
@@ -13,7 +14,7 @@ describe('parley migrate', () => {
     const db = join(dir, 'parley.db')
     const first = await runParley(['migrate', '--db', db])
     expect(first.code).toBe(0)
-    expect(first.stdout).toBe('Applied: 0001-init, 0002-change-log, 0003-chat\n')
+    expect(first.stdout).toBe(`Applied: ${MIGRATION_NAMES.join(', ')}\n`)
     const second = await runParley(['migrate', '--db', db])
     expect(second.code).toBe(0)
     expect(second.stdout).toBe('Up to date.\n')

@@ -79,7 +79,7 @@ for (const kind of STORES) {
             const request = splitConditions(planList(parseListQuery(qs.parse(`${shape}&_id[lt]=${ID}`), catalogue), catalogue).conditions)
             const kept = splitConditions(planList(parseListQuery(qs.parse(`${shape}&_id[lt]=${'f'.repeat(24)}`), catalogue), catalogue).conditions)
             const position = kind.name === 'postgres' ? '100:100:' : '1'
-            const queries = deriveQueries(store.dialect, table, request.rest, request.range, { range: kept.range, count: 10_000, position })
+            const queries = deriveQueries(store.dialect, { table, ...request }, { range: kept.range, count: 10_000, position }, 8192)
             const prefix = kind.name === 'sqlite' ? 'explain query plan ' : 'explain '
             const lines: string[] = []
             for (const query of [queries.delta, queries.correction]) {

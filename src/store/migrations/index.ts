@@ -4,6 +4,7 @@ import type { Dialect } from '../dialect.ts'
 import * as init from './0001-init.ts'
 import * as changeLog from './0002-change-log.ts'
 import * as chat from './0003-chat.ts'
+import * as itemSkews from './0004-item-skews.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
@@ -11,7 +12,11 @@ const STEPS: Record<string, Step> = {
   '0001-init': init,
   '0002-change-log': changeLog,
   '0003-chat': chat,
+  '0004-item-skews': itemSkews,
 }
+
+/** Every migration's name, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(STEPS)
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

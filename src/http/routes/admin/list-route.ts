@@ -35,9 +35,10 @@ export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: Lis
     validatorCompiler: () => () => true,
     handler: async (request, reply) => {
       const answer = await route.list(deps.store, await listParams(request, deps.limits))
-      // A count answer is not a page: send it as is rather than through the page serialiser.
-      if (!('total_entries' in answer)) return reply.serializer(JSON.stringify).send(answer)
-      return answer
+      // The page comes as JSON text (the response schema documents it); a count answer is not a page,
+      // so it is stringified as is rather than through the page serialiser.
+      if ('page' in answer) return reply.type('application/json; charset=utf-8').send(answer.page)
+      return reply.serializer(JSON.stringify).send(answer)
     },
   })
 }
