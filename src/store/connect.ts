@@ -97,7 +97,9 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
 
 /** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
 export async function migrate(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) })
+  // Unordered: 0004 was released before 0003 (the chat tables, developed alongside). A database
+  // migrated without 0003 gets it applied afterwards; the two touch different tables.
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true })
   const run = async (): Promise<string[]> => {
     const { error, results } = await migrator.migrateToLatest()
     if (error) throw error
