@@ -97,8 +97,9 @@ export const CHAT_DIALOGS: Catalogue = {
     extensions: { column: 'extensions', kind: 'json_key' },
   },
   sortable: ['last_message_date_sent', 'updated_at', 'created_at', '_id'],
-  // Latest activity first: every message moves updated_at, and unlike last_message_date_sent it is never null.
-  defaultSort: { field: 'updated_at', direction: 'desc' },
+  // Latest message first (the spec's one sort field). Not updated_at: a user muting or leaving a
+  // dialog moves its updated_at, which must not reorder everyone else's list.
+  defaultSort: { field: 'last_message_date_sent', direction: 'desc' },
 }
 
 /** Retrieve Messages (chat API), within one dialog: the spec's fields; oldest first by date_sent. */

@@ -75,13 +75,13 @@ export function planList(query: ListQuery, catalogue: Catalogue): ListPlan {
     conditions.push(toCondition(field, raw, values as Value[]))
   }
 
-  let sort: ListPlan['sort'] = { column: catalogue.fields[catalogue.defaultSort.field]!.column, direction: catalogue.defaultSort.direction }
+  const sortOf = (field: Field, direction: 'asc' | 'desc'): ListPlan['sort'] => ({ column: field.column, direction, ...(field.nullable ? { nullsLast: true } : {}) })
+  let sort = sortOf(catalogue.fields[catalogue.defaultSort.field]!, catalogue.defaultSort.direction)
   if (query.sort) {
     if (!catalogue.sortable.includes(query.sort.field)) {
       errors.add(query.sort.param, `cannot sort by '${query.sort.field}'; sortable: ${catalogue.sortable.join(', ')}`)
     } else {
-      const field = catalogue.fields[query.sort.field]!
-      sort = { column: field.column, direction: query.sort.direction, ...(field.nullable ? { nullsLast: true } : {}) }
+      sort = sortOf(catalogue.fields[query.sort.field]!, query.sort.direction)
     }
   }
 

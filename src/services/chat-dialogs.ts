@@ -98,8 +98,11 @@ export async function createDialog(store: Store, me: number, input: DialogCreate
       const other = others[0] as number
       // The pair is claimed before the dialog exists: of two concurrent first messages, one creates it.
       if (!(await claimPrivatePair(tx, me, other, id))) {
-        const existing = (await accessDialog(tx, (await findPrivatePair(tx, me, other)) as string, me)).row
-        return { created: false, dialog: await viewOf(tx, existing, me) }
+        const existing = (await accessDialog(tx, (await findPrivatePair(tx, me, other)) as string, me, true)).row
+        // Asking for it again brings back a private dialog the user had deleted for themselves.
+        const deleted = (tx.dialect.decodeJson(existing.deleted_ids) as number[] | null) ?? []
+        const row = deleted.includes(me) ? await writeDialog(tx, existing.id, { deleted_ids: edit(deleted, [], [me]) }, nowSecond()) : existing
+        return { created: false, dialog: await viewOf(tx, row, me) }
       }
     }
     const now = nowSecond()

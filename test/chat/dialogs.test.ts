@@ -131,6 +131,30 @@ for (const kind of STORES) {
       }
     })
 
+    it('lists the latest message first by default; muting does not reorder', async () => {
+      const fay = await server.user('fay')
+      const older = (await fay.call('POST', '/chat/Dialog', { body: { type: 2, name: 'older', occupants_ids: [ann.id] } })).json._id
+      const newer = (await fay.call('POST', '/chat/Dialog', { body: { type: 2, name: 'newer', occupants_ids: [ann.id] } })).json._id
+      const empty = (await fay.call('POST', '/chat/Dialog', { body: { type: 2, name: 'empty', occupants_ids: [ann.id] } })).json._id
+      await fay.call('POST', '/chat/Message', { body: { chat_dialog_id: older, message: 'first' } })
+      // A second later: date_sent is in seconds.
+      await new Promise((r) => setTimeout(r, 1100))
+      await fay.call('POST', '/chat/Message', { body: { chat_dialog_id: newer, message: 'second' } })
+      await fay.call('PUT', `/chat/Dialog/${older}/notifications`, { body: { enabled: 0 } })
+      const ids = (await fay.call('GET', '/chat/Dialog')).json.items.map((d: { _id: string }) => d._id)
+      expect(ids).toEqual([newer, older, empty])
+    })
+
+    it('brings back a private dialog deleted for me when it is created again', async () => {
+      const gil = await server.user('gil')
+      const p = (await gil.call('POST', '/chat/Dialog', { body: { type: 3, occupants_ids: [ann.id] } })).json._id
+      await gil.call('DELETE', `/chat/Dialog/${p}`)
+      expect((await gil.call('GET', `/chat/Dialog?_id=${p}`)).json.items).toEqual([])
+      const again = await gil.call('POST', '/chat/Dialog', { body: { type: 3, occupants_ids: [ann.id] } })
+      expect([again.status, again.json._id]).toEqual([200, p])
+      expect((await gil.call('GET', `/chat/Dialog?_id=${p}`)).json.items).toHaveLength(1)
+    })
+
     it('updates by role: members rename and add, admins remove and pin, the owner manages admins', async () => {
       const d = await group(ann, [bob, cat])
       const rename = await bob.call('PUT', `/chat/Dialog/${d._id}`, { body: { name: 'Crossfit2', photo: 'gym2.jpeg', description: 'strong', push_all: { occupants_ids: [dan.id] } } })
