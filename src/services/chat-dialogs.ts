@@ -20,14 +20,14 @@ import { accessDialog, allowed, checkObjectId, requireAllowed, type Access } fro
 import { dialogCodec } from './dialog-item.ts'
 import { castExtensions, edit, type IdListChanges } from './dialogs.ts'
 import type { Item } from './items.ts'
+import { joinTime, nowSecond } from './chat-time.ts'
 import { formatTime } from './time.ts'
 import { toUserItem } from './users.ts'
 
 export const MAX_ADMINS = 5
 const MAX_OCCUPANTS = 1000
 
-/** Times are kept at whole seconds, as ConnectyCube shows them. */
-export const nowSecond = (): number => Math.floor(Date.now() / 1000) * 1000
+
 
 /** `45,78`, `[45, 78]` or `["45", "78"]` → user ids; problems are added under `name`. */
 export function parseIdList(raw: unknown, name: string, errors: ParameterErrors): number[] {
@@ -138,7 +138,7 @@ export async function createDialog(store: Store, me: number, input: DialogCreate
     const coded = dialogCodec.fromItem(item)
     if ('errors' in coded) throw new AppError('invalid_field', coded.errors)
     await insertDialog(tx, coded.row)
-    // The owner of a public dialog is its first subscriber.
+    // The owner of a public dialog is its first subscriber. A new dialog has no messages: everything counts.
     await addMembers(tx, id, type === 4 ? [me] : occupants, now)
     const row = (await accessDialog(tx, id, me)).row
     return { created: true, dialog: await viewOf(tx, row, me) }
@@ -221,7 +221,7 @@ async function changeOccupants(tx: Store, a: Access, me: number, update: ChatDia
   if (remove.length > 0) next.admins_ids = edit(a.admins, [], remove)
   const deleted = (tx.dialect.decodeJson(a.row.deleted_ids) as number[] | null) ?? []
   next.deleted_ids = edit(deleted, remove.filter((id) => a.occupants.includes(id)), add)
-  await addMembers(tx, a.row.id, add, now)
+  await addMembers(tx, a.row.id, add, joinTime(now))
   await removeMembers(tx, a.row.id, remove)
 }
 
@@ -316,7 +316,7 @@ export async function subscribe(store: Store, me: number, rawId: string): Promis
     const next: Record<string, unknown> = {}
     const deleted = (tx.dialect.decodeJson(a.row.deleted_ids) as number[] | null) ?? []
     if (deleted.includes(me)) next.deleted_ids = edit(deleted, [], [me])
-    if ((await addMembers(tx, id, [me], now)).length > 0) next.occupants_count = (a.row.occupants_count ?? 0) + 1
+    if ((await addMembers(tx, id, [me], joinTime(now))).length > 0) next.occupants_count = (a.row.occupants_count ?? 0) + 1
     const row = Object.keys(next).length > 0 ? await writeDialog(tx, id, next, now) : a.row
     return viewOf(tx, row, me)
   })

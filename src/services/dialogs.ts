@@ -4,6 +4,7 @@ import { AppError, ParameterErrors, notFound } from '../errors.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
 import { addMembers, removeMembers } from '../store/members.ts'
+import { joinTime } from './chat-time.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item } from './items.ts'
 
@@ -106,7 +107,7 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
     if (next.occupants_ids !== undefined && current.type === 2) {
       const before = (current.occupants_ids as number[] | null) ?? []
       const after = next.occupants_ids as number[]
-      await addMembers(tx, id, after.filter((u) => !before.includes(u)), updatedAt)
+      await addMembers(tx, id, after.filter((u) => !before.includes(u)), joinTime(updatedAt))
       await removeMembers(tx, id, before.filter((u) => !after.includes(u)))
     }
     return dialogCodec.toItem(written, store.dialect)

@@ -19,7 +19,8 @@ import { deleteMessageRows, findMessages, hideMessagesFor, insertMessage, latest
 import type { MessageRow } from '../store/schema.ts'
 import { withTransaction } from '../store/transaction.ts'
 import { existingUserIds } from '../store/users.ts'
-import { createDialog, nowSecond, splitIds, type DeleteAnswer } from './chat-dialogs.ts'
+import { createDialog, splitIds, type DeleteAnswer } from './chat-dialogs.ts'
+import { nowSecond } from './chat-time.ts'
 import { isStoredReactions, toChatMessage, type StoredReactions } from './chat-items.ts'
 import { accessDialog, allowed, checkObjectId, jsonIds, requireAllowed, type Access } from './dialog-access.ts'
 import { edit } from './dialogs.ts'
@@ -121,7 +122,7 @@ export async function sendMessage(store: Store, me: number, body: Record<string,
     // A private dialog deleted "for me" comes back with the next message.
     if (a.type === 3 && jsonIds(tx, a.row.deleted_ids).length > 0) dialog.deleted_ids = []
     await writeDialog(tx, id, dialog, now)
-    if (a.type === 2 || a.type === 3) await countSent(tx, id, me)
+    if (a.type === 2 || a.type === 3) await countSent(tx, id, me, now)
     const [row] = await findMessages(tx, [messageId])
     return toChatMessage(row as MessageRow, tx.dialect, me)
   })
@@ -291,7 +292,7 @@ async function deleteForAll(tx: Store, a: Access, row: MessageRow): Promise<void
   // Whoever had not read it (nor hidden it) had it counted as unread.
   if (a.type === 2 || a.type === 3) {
     const settled = [...jsonIds(tx, row.read_ids), ...jsonIds(tx, row.deleted_for_ids), ...(row.sender_id === null ? [] : [row.sender_id])]
-    await uncountForAllBut(tx, a.row.id, settled)
+    await uncountForAllBut(tx, a.row.id, settled, row.created_at)
   }
   const next: Record<string, unknown> = {}
   const pinned = (tx.dialect.decodeJson(a.row.pinned_messages_ids) as string[] | null) ?? []

@@ -4,11 +4,16 @@
 import { sql } from 'kysely'
 import type { Store } from './connect.ts'
 
-export async function addMembers(store: Store, dialogId: string, userIds: number[], now: number): Promise<number[]> {
+/**
+ * `joinedAt`: messages created at or after it count for the member (times are whole seconds). The
+ * services pass the next second when a dialog may already have messages of the current one, so that
+ * the sending side (countSent) and the reading side agree on every message.
+ */
+export async function addMembers(store: Store, dialogId: string, userIds: number[], joinedAt: number): Promise<number[]> {
   if (userIds.length === 0) return []
   const rows = await store.db
     .insertInto('dialog_users')
-    .values(userIds.map((user_id) => ({ dialog_id: dialogId, user_id, joined_at: now })))
+    .values(userIds.map((user_id) => ({ dialog_id: dialogId, user_id, joined_at: joinedAt })))
     .onConflict((oc) => oc.columns(['dialog_id', 'user_id']).doNothing())
     .returning('user_id')
     .execute()
@@ -57,12 +62,13 @@ export async function unreadCounts(store: Store, userId: number, dialogIds?: str
 }
 
 /** One more unread message for every member but the sender: one UPDATE, however long the history. */
-export async function countSent(store: Store, dialogId: string, senderId: number): Promise<void> {
+export async function countSent(store: Store, dialogId: string, senderId: number, createdAt: number): Promise<void> {
   await store.db
     .updateTable('dialog_users')
     .set({ unread_count: sql`unread_count + 1` })
     .where('dialog_id', '=', dialogId)
     .where('user_id', '<>', senderId)
+    .where('joined_at', '<=', createdAt)
     .execute()
 }
 
@@ -77,12 +83,13 @@ export async function countRead(store: Store, dialogId: string, userIds: number[
     .execute()
 }
 
-/** One fewer unread message for every member except `except` (a deleted message nobody else had read). */
-export async function uncountForAllBut(store: Store, dialogId: string, except: number[]): Promise<void> {
+/** One fewer unread message for every member it was counted for, except `except` (a message deleted for everyone). */
+export async function uncountForAllBut(store: Store, dialogId: string, except: number[], createdAt: number): Promise<void> {
   let q = store.db
     .updateTable('dialog_users')
     .set({ unread_count: sql`case when unread_count > 0 then unread_count - 1 else 0 end` })
     .where('dialog_id', '=', dialogId)
+    .where('joined_at', '<=', createdAt)
   if (except.length > 0) q = q.where('user_id', 'not in', except)
   await q.execute()
 }

@@ -85,6 +85,8 @@ for (const kind of STORES) {
       const d = (await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'admin-managed', occupants_ids: [bob.id] } })).json._id
       expect((await server.call('PUT', `/admin/chat/${d}`, { body: { push_all: { occupants_ids: [cat.id] } } })).status).toBe(200)
       expect((await cat.call('GET', `/chat/Dialog?_id=${d}`)).json.items).toHaveLength(1)
+      // A newcomer counts messages from the second after joining (docs/chat.md).
+      await new Promise((r) => setTimeout(r, 1100))
       await send(ann, { chat_dialog_id: d, message: 'welcome cat' })
       expect((await cat.call('GET', `/chat/Dialog?_id=${d}`)).json.items[0].unread_messages_count).toBe(1)
       await server.call('PUT', `/admin/chat/${d}`, { body: { pull_all: { occupants_ids: [cat.id] } } })

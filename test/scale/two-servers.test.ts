@@ -196,4 +196,51 @@ describe.skipIf(!baseUrl)('two parley servers on one PostgreSQL database', () =>
     // Every subscriber but the sender read the first message once: 10 views.
     expect((await call(0, 'GET', `/admin/chat/messages/list?_id=${target}`)).json.items[0].views_count).toBe(10)
   })
+  it('deletes, edits, reads and membership changes through both servers keep every counter equal to a recount', async () => {
+    const authKey = (await runParley(['app', '--database-url', db.url])).stdout.trim().split('\n').at(-1)!
+    const people: Array<{ id: number; token: string }> = []
+    for (let i = 0; i < 5; i++) {
+      const login = `mix${i}`
+      const up = await send(`${urls[i % 2]}/users`, 'POST', { headers: { 'CB-AuthKey': authKey }, body: { user: { login, password: 'password1' } } })
+      const s = await send(`${urls[(i + 1) % 2]}/session`, 'POST', { body: { auth_key: authKey, user: { login, password: 'password1' } } })
+      people.push({ id: up.json.user.id, token: s.json.session.token })
+    }
+    const [ann, bob, cat, dan, eve] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]]
+    const as = (server: number, u: { token: string }, method: string, path: string, body?: object) =>
+      send(urls[server]! + path, method, { headers: { 'CB-Token': u.token }, body })
+    const id = (await as(0, ann, 'POST', '/chat/Dialog', { type: 2, name: 'mix', occupants_ids: [bob.id, cat.id, dan.id] })).json._id as string
+    const sent: Array<{ id: string; by: typeof ann }> = []
+    for (let i = 0; i < 30; i++) {
+      const by = [ann, bob, cat][i % 3]!
+      sent.push({ id: (await as(i % 2, by, 'POST', '/chat/Message', { chat_dialog_id: id, message: `m${i}` })).json._id, by })
+    }
+    const answers = await Promise.all([
+      // bob hides ten for himself; each sender deletes some of their own for everyone
+      ...sent.slice(0, 10).map((m, i) => as(i % 2, bob, 'DELETE', `/chat/Message/${m.id}`)),
+      ...sent.slice(10, 20).map((m, i) => as(i % 2, m.by, 'DELETE', `/chat/Message/${m.id}?force=1`)),
+      // cat reads a few by id and dan marks all, while ann edits and new messages arrive
+      ...[...sent.slice(2, 8), ...sent.slice(20, 26)].map((m, i) => as(i % 2, cat, 'PUT', `/chat/Message/${m.id}`, { read: 1 })),
+      as(1, dan, 'PUT', '/chat/Message', { chat_dialog_id: id, read: 1 }),
+      ...sent.filter((m) => m.by === ann).slice(-3).map((m, i) => as(i % 2, ann, 'PUT', `/chat/Message/${m.id}`, { message: 'edited' })),
+      ...Array.from({ length: 6 }, (_, i) => as(i % 2, [ann, bob, cat][i % 3]!, 'POST', '/chat/Message', { chat_dialog_id: id, message: `late${i}` })),
+      // eve joins and dan leaves meanwhile
+      as(0, ann, 'PUT', `/chat/Dialog/${id}`, { push_all: { occupants_ids: [eve.id] } }),
+      as(1, dan, 'DELETE', `/chat/Dialog/${id}`),
+    ])
+    expect(answers.map((r) => r.status).filter((st) => st !== 200 && st !== 201)).toEqual([])
+
+    const members = await store.db.selectFrom('dialog_users').selectAll().where('dialog_id', '=', id).execute()
+    const messages = await store.db.selectFrom('messages').selectAll().where('chat_dialog_id', '=', id).execute()
+    const has = (v: unknown, u: number) => ((v as number[] | null) ?? []).includes(u)
+    expect(members.map((m) => m.user_id).sort((a, b) => a - b)).toEqual([ann.id, bob.id, cat.id, eve.id].sort((a, b) => a - b))
+    for (const m of members) {
+      const expected = messages.filter((x) => x.sender_id !== m.user_id && x.created_at >= m.joined_at && !has(x.read_ids, m.user_id) && !has(x.deleted_for_ids, m.user_id)).length
+      expect(m.unread_count, `user ${m.user_id}`).toBe(expected)
+    }
+    expect(messages).toHaveLength(26)
+    const dialog = (await call(0, 'GET', `/admin/chat/list?_id=${id}`)).json.items[0]
+    expect(messages.map((x) => x.id)).toContain(dialog.last_message_id)
+    expect(dialog.occupants_ids.sort((a: number, b: number) => a - b)).toEqual([ann.id, bob.id, cat.id, eve.id].sort((a, b) => a - b))
+    expect(dialog.deleted_ids).toEqual([dan.id])
+  })
 })
