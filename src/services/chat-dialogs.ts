@@ -257,7 +257,9 @@ async function leave(tx: Store, a: Access, me: number, now: number): Promise<voi
     next.admins_ids = edit(a.admins, [], [me])
     await removeMembers(tx, a.row.id, [me])
   } else if (a.type === 3) {
-    // Both occupants stay; the dialog is hidden from this one until the next message.
+    // Both occupants stay; the dialog is hidden from this one until the next message, which comes
+    // without the deleted history (hidden for this user, so the unread counter stays a true count).
+    await hideMessagesFor(tx, a.row.id, me, null, now)
     await resetUnread(tx, a.row.id, me)
   } else if (a.type === 4) {
     next.admins_ids = edit(a.admins, [], [me])

@@ -3,7 +3,7 @@
 // field is produced by a real action, exactly as the chat API would produce it. Deterministic for a
 // seed (the times are those of the run). The benchmark's admin-format generator is demo-data.ts.
 import type { Store } from '../store/connect.ts'
-import { createDialog, setNotifications, subscribe, updateDialog } from './chat-dialogs.ts'
+import { clearHistory, createDialog, deleteDialogs, setNotifications, subscribe, updateDialog } from './chat-dialogs.ts'
 import { random } from './demo-data.ts'
 import { deleteMessages, react, retrieveMessages, sendMessage, updateMessages } from './messages.ts'
 import { signUp } from './users.ts'
@@ -99,6 +99,23 @@ export async function loadChatDemo(store: Store, { users: userCount, dialogs: di
       const victim = pick(sent)
       // Hidden for someone who can see it: the sender's own message, or any message in a group.
       await deleteMessages(store, victim.sender, victim.id, false)
+    }
+    if (type === 2 && rnd() < 0.2) {
+      // Someone joins late, someone clears their history, and more is said.
+      const newcomer = others(owner, 1)[0] as number
+      if (!members.includes(newcomer)) {
+        await updateDialog(store, owner, id, { push_all: { occupants_ids: [newcomer] } })
+        members.push(newcomer)
+      }
+      await clearHistory(store, pick(members), id, false)
+      await sendMessage(store, owner, { chat_dialog_id: id, message: text() })
+      messages++
+    }
+    if (type === 3 && rnd() < 0.1) {
+      // Deleted for one side, then the other writes again: it comes back without the old history.
+      await deleteDialogs(store, members[1] as number, id, false)
+      await sendMessage(store, owner, { chat_dialog_id: id, message: text() })
+      messages++
     }
   }
   return { users: users.length, dialogs, messages }

@@ -241,6 +241,9 @@ for (const kind of STORES) {
       expect(await dialogOf(bob, id)).toBeDefined()
       await send(bob, { recipient_id: cat.id, message: 'are you there?' })
       expect((await dialogOf(cat, id)).unread_messages_count).toBe(1)
+      // Without the history cat deleted; bob still has it.
+      expect((await cat.call('GET', `/chat/Message?chat_dialog_id=${id}&mark_as_read=0`)).json.items.map((m: { message: string }) => m.message)).toEqual(['are you there?'])
+      expect((await bob.call('GET', `/chat/Message?chat_dialog_id=${id}`)).json.items).toHaveLength(2)
     })
   })
 }
