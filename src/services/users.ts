@@ -130,6 +130,8 @@ export async function listUserItems(store: Store, params: Record<string, unknown
     rest.skip = offset
   }
   const plan = planList(parseListQuery(rest, USERS), USERS)
+  // As Retrieve Users V2 requires: a filter, so that no client can page through every account.
+  if (plan.conditions.length === 0) throw new AppError('bad_parameter', { id: ['give at least one filter, such as id[in]=45,78 or login=…'] })
   const { rows, total } = await listUsers(store, plan)
   if (plan.count) return { items: { count: total } }
   return { total_entries: total, skip: plan.skip, limit: plan.limit, items: rows.map(toUserItem) }

@@ -123,6 +123,9 @@ for (const kind of STORES) {
       expect(bad.status).toBe(400)
       expect(bad.json.errors).toHaveProperty('idd')
       expect((await server.anonymous('GET', '/users')).status).toBe(401)
+      const everyone = await a.call('GET', '/users?limit=100')
+      expect(everyone.status).toBe(400)
+      expect(everyone.json.errors).toHaveProperty('id')
     })
   })
 
