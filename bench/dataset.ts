@@ -14,8 +14,17 @@ import { createStore, migrate, type Store } from '../src/store/connect.ts'
 import { peakRssMb, resetPeakRss } from './measure.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-/** demoData's mean per dialog is 0.75 × its messagesPerDialog (a Pareto tail, x^-0.6): this gives ~100. */
-const DEMO_MESSAGES_PER_DIALOG = Math.round(100 / 0.75)
+/**
+ * The data set's shape: ~100 messages per dialog on average, a Pareto tail (x^-0.6), and giant
+ * dialogs of 200k+ messages — one per 3M messages, at least one. demoData's mean per ordinary dialog
+ * is 0.75 × its messagesPerDialog, which is set so that giants and tail add up to `messages`.
+ */
+function shape(messages: number): { dialogs: number; messagesPerDialog: number; giants: number[] } {
+  const dialogs = Math.max(1, Math.round(messages / 100))
+  const giants = Array.from({ length: Math.max(1, Math.round(messages / 3e6)) }, (_, k) => 200_000 + 50_000 * k).filter(() => messages >= 400_000)
+  const rest = messages - giants.reduce((a, b) => a + b, 0)
+  return { dialogs, messagesPerDialog: rest / Math.max(1, dialogs - giants.length) / 0.75, giants }
+}
 
 export interface Span {
   /** Unix seconds. */
@@ -71,7 +80,7 @@ function* located(kind: ImportKind, items: Iterable<Item>): Generator<Located> {
 
 /** Generates the data set into an empty, migrated store; times the import. */
 export async function importDataset(store: Store, messages: number, seed: number): Promise<{ stats: DatasetStats; figures: ImportFigures }> {
-  const data = demoData({ dialogs: Math.max(1, Math.round(messages / 100)), messagesPerDialog: DEMO_MESSAGES_PER_DIALOG, seed })
+  const data = demoData({ ...shape(messages), seed })
   const spans = new Map<string, DialogSpan>()
   function* tracked(): Generator<Item> {
     for (const m of data.messages()) {

@@ -31,6 +31,8 @@ export interface DemoOptions {
   seed?: number
   /** Unix seconds of the first dialog. */
   start?: number
+  /** Sizes of a few dialogs far beyond the tail (the benchmark's 200k+ message dialogs), spread through the list. */
+  giants?: readonly number[]
 }
 
 export interface DemoData {
@@ -40,7 +42,8 @@ export interface DemoData {
   messages(): Generator<Item>
 }
 
-export function demoData({ dialogs: count, messagesPerDialog, seed = 1, start = 1_700_000_000 }: DemoOptions): DemoData {
+export function demoData({ dialogs: count, messagesPerDialog, seed = 1, start = 1_700_000_000, giants = [] }: DemoOptions): DemoData {
+  const giantAt = new Map(giants.map((size, k) => [Math.floor(((k + 0.5) * count) / giants.length), size]))
   const rnd = random(seed)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T
   let seq = 0
@@ -57,7 +60,8 @@ export function demoData({ dialogs: count, messagesPerDialog, seed = 1, start = 
       if (!occupants.includes(u)) occupants.push(u)
     }
     // Pareto-like: most dialogs are small, a few are very large.
-    const messages = Math.max(0, Math.round(messagesPerDialog * 0.4 * Math.pow(1 - rnd(), -0.6) - messagesPerDialog * 0.25))
+    const drawn = Math.max(0, Math.round(messagesPerDialog * 0.4 * Math.pow(1 - rnd(), -0.6) - messagesPerDialog * 0.25))
+    const messages = giantAt.get(i) ?? drawn
     const id = makeObjectId(created, ++seq)
     const dialog: Item = {
       _id: id,
@@ -86,7 +90,9 @@ export function demoData({ dialogs: count, messagesPerDialog, seed = 1, start = 
       deleted_ids: rnd() < 0.05 ? [occupants[occupants.length - 1] as number] : [],
       silent_ids: rnd() < 0.1 ? [occupants[0] as number] : [],
     }
-    plans.push({ dialog, occupants, messages, start: created + 5, step: 1 + Math.floor(rnd() * 120) })
+    // A giant dialog is busy: a message every few seconds rather than every minute or two.
+    const step = giantAt.has(i) ? 1 + Math.floor(rnd() * 8) : 1 + Math.floor(rnd() * 120)
+    plans.push({ dialog, occupants, messages, start: created + 5, step })
   }
 
   // Last-message fields are known in advance: the last message is at start + (n-1)·step.

@@ -4,7 +4,8 @@
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import type { Store } from '../store/connect.ts'
-import { upsertRows, type ItemTable } from '../store/items.ts'
+import { openBulkLoader } from '../store/bulk-load.ts'
+import type { ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item, ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
@@ -28,7 +29,8 @@ export interface ImportReport {
   rejected: Rejection[]
 }
 
-const BATCH = 1000
+/** Items per transaction: large enough that a batch's fixed costs (store/bulk-load.ts) do not show. */
+const BATCH = 5000
 
 /** Items of a page object ({"items": [...]}) or of an array, else the value itself. */
 function* expand(value: unknown, where: string): Generator<Located> {
@@ -130,28 +132,33 @@ export async function importItems(
 ): Promise<ImportReport> {
   const codec = CODEC_OF[kind]
   const report: ImportReport = { imported: 0, rejected: [] }
+  const loader = await openBulkLoader(store, kind as ItemTable)
   let batch = new Map<string, Record<string, unknown>>()
   const flush = async () => {
     if (batch.size === 0) return
-    await upsertRows(store, kind as ItemTable, [...batch.values()])
+    await loader.write([...batch.values()])
     report.imported += batch.size
     batch = new Map()
     onProgress(report)
   }
-  for await (const entry of source) {
-    if (isRejection(entry)) {
-      report.rejected.push(entry)
-      continue
+  try {
+    for await (const entry of source) {
+      if (isRejection(entry)) {
+        report.rejected.push(entry)
+        continue
+      }
+      const result = codec.fromItem(entry.value)
+      if ('errors' in result) {
+        report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
+        continue
+      }
+      batch.set(result.row.id as string, result.row)
+      if (batch.size >= BATCH) await flush()
     }
-    const result = codec.fromItem(entry.value)
-    if ('errors' in result) {
-      report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
-      continue
-    }
-    batch.set(result.row.id as string, result.row)
-    if (batch.size >= BATCH) await flush()
+    await flush()
+  } finally {
+    await loader.finish()
   }
-  await flush()
   return report
 }
 

@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatab
 import type { StoreConfig } from '../config.ts'
 import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
+import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
 import type { Database } from './schema.ts'
 
@@ -95,22 +96,32 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   return withCounts({ db, dialect: postgresDialect, location }, () => db.destroy())
 }
 
-/** Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent starts safe. */
+/** Brings the schema up to date. Concurrent starts are safe (schemaChange). */
 export async function migrate(store: Store): Promise<string[]> {
   // Unordered: 0004 was released before 0003 (the chat tables, developed alongside). A database
   // migrated without 0003 gets it applied afterwards; the two touch different tables.
   const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true })
-  const run = async (): Promise<string[]> => {
+  return schemaChange(store, async () => {
     const { error, results } = await migrator.migrateToLatest()
     if (error) throw error
+    // An import interrupted while it had dropped indexes to build them at the end (store/bulk-load.ts).
+    await ensureIndexes(store.db)
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
-  }
-  if (store.dialect.name !== 'postgres') return run()
-  // Kysely's migrator already takes a lock on PostgreSQL; ours covers the lock table's creation too.
+  })
+}
+
+/**
+ * Runs a schema change so that processes doing the same at once take turns: on PostgreSQL under an
+ * advisory lock (CREATE … IF NOT EXISTS is not safe against a concurrent creation there, and
+ * Kysely's migrator lock does not cover its own lock table's creation); SQLite's writers take turns
+ * anyway.
+ */
+export async function schemaChange<T>(store: Store, change: () => Promise<T>): Promise<T> {
+  if (store.dialect.name !== 'postgres') return change()
   return store.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(727274)`.execute(conn)
     try {
-      return await run()
+      return await change()
     } finally {
       await sql`select pg_advisory_unlock(727274)`.execute(conn)
     }

@@ -387,6 +387,13 @@ export class Counts {
     return ladder
   }
 
+  /** Whether a count of the same filter over some range of the same column is kept (so that `conditions` may derive from it). */
+  keeps(table: CountTable, conditions: readonly Condition[]): boolean {
+    const { column, rest } = splitConditions(conditions, CANDIDATES[table])
+    const now = performance.now()
+    return this.kept.get(countKey(table, column, rest))?.some((e) => now - e.born < this.lifetimeMs) ?? false
+  }
+
   /** The kept count of `key` whose range differs least from `range` (estimated), if any is still fresh. */
   private nearest(key: string, range: Range, now: number): { entry: Entry; score: number } | null {
     const list = this.kept.get(key)

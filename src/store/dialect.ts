@@ -15,6 +15,13 @@ export interface Dialect {
   }
   /** SELECT … FOR UPDATE exists. SQLite has no row locks: its one writer at a time serialises updates. */
   readonly rowLocks: boolean
+  /**
+   * An import may drop the per-row triggers inside its transaction and put them back before it
+   * commits (store/bulk-load.ts): SQLite's DDL is transactional and its writers take turns, so no
+   * one else ever sees them gone, and its row triggers cost as much as the insert. PostgreSQL's are
+   * statement triggers, cheap per row, and dropping them would lock the table.
+   */
+  readonly importSkipsRowTriggers: boolean
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
@@ -62,6 +69,7 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
   rowLocks: false,
+  importSkipsRowTriggers: true,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
@@ -90,6 +98,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   types: { id: sql`text collate "C"`, bigint: 'bigint', json: 'jsonb', autoId: 'serial' },
   rowLocks: true,
+  importSkipsRowTriggers: false,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,

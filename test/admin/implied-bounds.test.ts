@@ -6,7 +6,7 @@
 import qs from 'qs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_MESSAGES } from '../../src/query/catalogue.ts'
-import { withImpliedBounds, type Skews } from '../../src/query/implied.ts'
+import { countTerms, withImpliedBounds, type Skews } from '../../src/query/implied.ts'
 import { parseListQuery } from '../../src/query/parse.ts'
 import { planList, type Condition } from '../../src/query/plan.ts'
 import { random } from '../../src/services/demo-data.ts'
@@ -105,6 +105,29 @@ describe('implied bounds (pure)', () => {
     expect(bounded).toBeGreaterThan(400)
   })
 
+  it('split a count over two ranges into counts that add up to it', () => {
+    const rnd = random(19)
+    const serial = { n: 0 }
+    const wrong: string[] = []
+    const kinds = new Map<number, number>()
+    for (let round = 0; round < 16; round++) {
+      const items = skewedItems(rnd, 200, [0, 5, 600, 50_000][round % 4]!, serial)
+      const skews = skewsOf(items)
+      for (let q = 0; q < 60; q++) {
+        const plan = planList(parseListQuery(qs.parse(randomParams(rnd)), ADMIN_MESSAGES), ADMIN_MESSAGES)
+        const terms = countTerms(plan.conditions, skews)
+        if (terms === null) continue
+        kinds.set(terms.length, (kinds.get(terms.length) ?? 0) + 1)
+        const want = items.filter((i) => matches(i, plan.conditions)).length
+        const got = terms.reduce((sum, t) => sum + t.sign * items.filter((i) => matches(i, t.conditions)).length, 0)
+        if (got !== want) wrong.push(`${JSON.stringify(plan.conditions)}: ${got} != ${want}`)
+      }
+    }
+    expect(wrong.slice(0, 3)).toEqual([])
+    // Every way of splitting happened: nothing matches (0 terms), one range, three terms, or the band itself.
+    expect([...kinds.keys()].sort()).toEqual([0, 1, 3])
+  })
+
   it('adds nothing without skews or without a range on another column', () => {
     const plan = planList(parseListQuery({ created_at: { lte: String(FROM) }, sort_desc: '_id' }, ADMIN_MESSAGES), ADMIN_MESSAGES)
     expect(withImpliedBounds(plan, null)).toBe(plan)
@@ -124,12 +147,15 @@ for (const kind of STORES) {
     beforeAll(async () => {
       db = await kind.open()
       server = await startServer(db.store)
-      // Tight skews first (the bounds start narrow), then a few strays that must widen them.
-      items.push(...skewedItems(rnd, 300, 2, serial))
+      // Tight skews first (the bounds start narrow), then strays that must widen them: a bulk batch
+      // (the importer widens the skews itself) and a small one (the triggers do).
+      items.push(...skewedItems(rnd, 1200, 2, serial))
       await importValues(db.store, 'messages', items)
-      const strays = skewedItems(rnd, 20, 40_000, serial)
-      await importValues(db.store, 'messages', strays)
-      items.push(...strays)
+      for (const n of [1000, 20]) {
+        const strays = skewedItems(rnd, n, n === 20 ? 5_000 : 40_000, serial)
+        await importValues(db.store, 'messages', strays)
+        items.push(...strays)
+      }
     })
     afterAll(async () => {
       await server.close()

@@ -1,7 +1,7 @@
-// The initial schema: dialogs, messages, admin keys, and an index for every documented admin
-// filter + sort shape, each ending in `id` so that ties break by `_id` inside the index.
+// The initial schema: dialogs, messages, admin keys, and their indexes (store/indexes.ts).
 import type { Kysely } from 'kysely'
 import type { Dialect } from '../dialect.ts'
+import { ensureIndexes } from '../indexes.ts'
 
 export async function up(db: Kysely<unknown>, d: Dialect): Promise<void> {
   const t = d.types
@@ -65,21 +65,5 @@ export async function up(db: Kysely<unknown>, d: Dialect): Promise<void> {
     .addColumn('revoked_at', t.bigint)
     .execute()
 
-  const indexes: Array<[string, string, string[]]> = [
-    ['dialogs_created_at', 'dialogs', ['created_at', 'id']],
-    ['dialogs_updated_at', 'dialogs', ['updated_at', 'id']],
-    ['dialogs_type', 'dialogs', ['type', 'id']],
-    ['dialogs_user_id', 'dialogs', ['user_id', 'id']],
-    ['dialogs_last_message_date_sent', 'dialogs', ['last_message_date_sent', 'id']],
-    ['messages_created_at', 'messages', ['created_at', 'id']],
-    ['messages_updated_at', 'messages', ['updated_at', 'id']],
-    ['messages_dialog', 'messages', ['chat_dialog_id', 'id']],
-    ['messages_dialog_created_at', 'messages', ['chat_dialog_id', 'created_at', 'id']],
-    ['messages_dialog_updated_at', 'messages', ['chat_dialog_id', 'updated_at', 'id']],
-    ['messages_dialog_date_sent', 'messages', ['chat_dialog_id', 'date_sent', 'id']],
-    ['messages_sender', 'messages', ['sender_id', 'id']],
-  ]
-  for (const [name, table, columns] of indexes) {
-    await db.schema.createIndex(name).on(table).columns(columns).execute()
-  }
+  await ensureIndexes(db)
 }

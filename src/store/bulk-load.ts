@@ -1,0 +1,86 @@
+// Loading many rows at once (`parley import`, `serve --demo`, the benchmark's data set). Two costs
+// dominate a plain upsert per batch: keeping a dozen secondary indexes up to date row by row, and,
+// on SQLite, the per-row triggers of the change log and the skews (as much again as the insert).
+//
+// - Into an empty table the secondary indexes are dropped first and built at the end, by sorting,
+//   several times faster than inserting into them. A run stopped half-way leaves them missing;
+//   migrate() (every start) builds what is missing (store/indexes.ts).
+// - Where the dialect allows (importSkipsRowTriggers: SQLite), each large batch's transaction drops the
+//   table's triggers, writes, and puts them back before it commits, so no one else ever sees them
+//   gone. What they would have kept is kept per batch instead: the skews widened once for the
+//   batch, and the change log gets one marker row and its cut moves up to it, so that every count
+//   kept from before the batch is recounted (store/counts.ts) rather than derived past rows the log
+//   never saw. Exact, at the price of one COUNT(*) per kept filter after an import; so only batches
+//   of BULK rows or more do it, and a small import (one item re-imported) goes through the triggers.
+import { sql } from 'kysely'
+import { schemaChange, type Store } from './connect.ts'
+import { ensureIndexes, INDEXES } from './indexes.ts'
+import { upsertIn, type ItemTable } from './items.ts'
+
+type Row = Record<string, unknown>
+
+export interface BulkLoader {
+  /** Upserts the rows in one transaction. */
+  write(rows: Row[]): Promise<void>
+  /** Builds the indexes dropped at the start, if any. Call it also after a failed write. */
+  finish(): Promise<void>
+}
+
+const LOG: Record<ItemTable, string> = { messages: 'message_changes', dialogs: 'dialog_changes' }
+/** Batches this large skip the row triggers. */
+const BULK = 1000
+
+export async function openBulkLoader(store: Store, table: ItemTable): Promise<BulkLoader> {
+  const empty = (await store.db.selectFrom(table).select('id').limit(1).executeTakeFirst()) === undefined
+  if (empty) {
+    for (const [name, t] of INDEXES) if (t === table) await store.db.schema.dropIndex(name).ifExists().execute()
+  }
+  const triggers = store.dialect.importSkipsRowTriggers
+    ? (await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(store.db)).rows
+    : []
+
+  return {
+    async write(rows) {
+      if (rows.length === 0) return
+      const skip = rows.length >= BULK ? triggers : []
+      await store.db.transaction().execute(async (trx) => {
+        const view = { ...store, db: trx }
+        for (const t of skip) await sql`drop trigger ${sql.ref(t.name)}`.execute(trx)
+        await upsertIn(view, table, rows)
+        if (skip.length === 0) return
+        for (const t of skip) await sql.raw(t.sql).execute(trx)
+        await widenSkews(view, table, rows)
+        const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOG[table])} (id, existed) values ('', 0) returning seq`.execute(trx)
+        await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)
+      })
+    },
+    async finish() {
+      if (empty) await schemaChange(store, () => ensureIndexes(store.db, table))
+    },
+  }
+}
+
+/** What the skews triggers (migration 0004) would have done for these rows: one row for the batch when it widens a bound. */
+async function widenSkews(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
+  let idLo = Infinity
+  let idHi = -Infinity
+  let updLo = Infinity
+  let updHi = -Infinity
+  for (const r of rows) {
+    const created = r.created_at as number
+    const id = created - parseInt((r.id as string).slice(0, 8), 16) * 1000
+    const upd = (r.updated_at as number) - created
+    idLo = Math.min(idLo, id)
+    idHi = Math.max(idHi, id)
+    updLo = Math.min(updLo, upd)
+    updHi = Math.max(updHi, upd)
+  }
+  const now = await store.db
+    .selectFrom('item_skews')
+    .select((eb) => [eb.fn.min('id_lo').as('id_lo'), eb.fn.max('id_hi').as('id_hi'), eb.fn.min('upd_lo').as('upd_lo'), eb.fn.max('upd_hi').as('upd_hi')])
+    .where('tbl', '=', table)
+    .executeTakeFirst()
+  const within =
+    now !== undefined && now.id_lo !== null && idLo >= Number(now.id_lo) && idHi <= Number(now.id_hi) && updLo >= Number(now.upd_lo) && updHi <= Number(now.upd_hi)
+  if (!within) await store.db.insertInto('item_skews').values({ tbl: table, id_lo: idLo, id_hi: idHi, upd_lo: updLo, upd_hi: updHi }).execute()
+}
