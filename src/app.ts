@@ -4,12 +4,13 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
-import { requireAdminKey } from './http/auth.ts'
+import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
+import { chatRoutes } from './http/routes/chat/index.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import type { Store } from './store/connect.ts'
 import { AppError } from './errors.ts'
@@ -66,7 +67,10 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
         description: "A self-hosted chat backend speaking ConnectyCube's REST conventions.",
       },
       components: {
-        securitySchemes: { adminKey: { type: 'apiKey', in: 'header', name: 'CB-Administration-API-Key' } },
+        securitySchemes: {
+          adminKey: { type: 'apiKey', in: 'header', name: 'CB-Administration-API-Key' },
+          sessionToken: { type: 'apiKey', in: 'header', name: 'CB-Token' },
+        },
       },
     },
   })
@@ -80,5 +84,6 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
     adminMessageRoutes(admin, { store, limits })
     adminExportRoutes(admin, { store, limits })
   })
+  chatRoutes(app, { store, config, limits, checkAuthKey: authKeyChecker(store, config) })
   return app
 }

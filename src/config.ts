@@ -24,9 +24,17 @@ export interface ServerConfig {
   readonly shutdownTimeout: number
 }
 
+export interface ChatConfig {
+  /** The application's auth key (CB-AuthKey); null: the one stored in the database, generated on first start. */
+  readonly authKey: string | null
+  /** POST /session with an unknown login or email signs the user up; off by default (the spec's advice). */
+  readonly sessionCreatesUsers: boolean
+}
+
 export interface Config {
   readonly store: StoreConfig
   readonly server: ServerConfig
+  readonly chat: ChatConfig
 }
 
 export interface Flags {
@@ -35,6 +43,7 @@ export interface Flags {
   host?: string
   port?: string | number
   logLevel?: string
+  authKey?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -48,10 +57,20 @@ function integer(name: string, raw: string | number | undefined, fallback: numbe
   return n
 }
 
+function boolean(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`${name} must be 1/true or 0/false, got ${JSON.stringify(raw)}`)
+}
+
 export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.PARLEY_DATABASE_URL ?? null
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(`--database-url must start with postgres:// or postgresql://, got ${JSON.stringify(databaseUrl)}`)
+  }
+  const authKey = flags.authKey ?? env.PARLEY_AUTH_KEY ?? null
+  if (authKey !== null && !/^[\x21-\x7e]{8,200}$/.test(authKey)) {
+    throw new Error('--auth-key / PARLEY_AUTH_KEY must be 8 to 200 printable characters without spaces')
   }
   return Object.freeze({
     store: Object.freeze({
@@ -68,5 +87,6 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       parameterLimit: integer('PARLEY_PARAMETER_LIMIT', env.PARLEY_PARAMETER_LIMIT, 1000, 10, 100000),
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
     }),
+    chat: Object.freeze({ authKey, sessionCreatesUsers: boolean('PARLEY_SESSION_CREATES_USERS', env.PARLEY_SESSION_CREATES_USERS) }),
   })
 }

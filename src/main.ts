@@ -1,5 +1,6 @@
 // The `parley` command: dispatch to src/cli/*. Every command takes --db / --database-url.
 import { Command } from 'commander'
+import { appCommand } from './cli/app.ts'
 import { exportCommand } from './cli/export.ts'
 import { importCommand } from './cli/import.ts'
 import { keysCommand } from './cli/keys.ts'
@@ -17,6 +18,7 @@ program.addCommand(keysCommand())
 program.addCommand(importCommand())
 program.addCommand(exportCommand())
 program.addCommand(migrateCommand())
+program.addCommand(appCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -3,9 +3,9 @@
 import { Command } from 'commander'
 import { buildApp } from '../app.ts'
 import { loadConfig, type Flags } from '../config.ts'
-import { demoData } from '../services/demo-data.ts'
-import { importValues } from '../services/import.ts'
+import { DEMO_PASSWORD, loadChatDemo } from '../services/demo-chat.ts'
 import { createAdminKey, hasActiveKey } from '../services/keys.ts'
+import { ensureAuthKey, storedAuthKey } from '../services/sessions.ts'
 import { createStore, migrate, type Store } from '../store/connect.ts'
 import { countMatching } from '../store/items.ts'
 import { withStoreOptions } from './common.ts'
@@ -20,6 +20,7 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port to listen on (env PARLEY_PORT)', undefined)
     .option('--host <host>', 'address to listen on (env PARLEY_HOST)', undefined)
     .option('--log-level <level>', 'pino log level (env PARLEY_LOG_LEVEL)', undefined)
+    .option('--auth-key <key>', 'the application auth key for sign-up and sessions (env PARLEY_AUTH_KEY); default: generated once and stored')
     .option('--demo', 'fill an empty database with a realistic demo data set')
     .action(serve)
 }
@@ -29,11 +30,12 @@ async function loadDemo(store: Store): Promise<void> {
     process.stderr.write('--demo: the database already has dialogs; leaving it as it is.\n')
     return
   }
-  const data = demoData({ dialogs: 300, messagesPerDialog: 20 })
-  const messages = [...data.messages()]
-  await importValues(store, 'messages', messages)
-  await importValues(store, 'dialogs', data.dialogs)
-  process.stderr.write(`--demo: loaded ${data.dialogs.length} dialogs and ${messages.length} messages.\n`)
+  // Built by users acting through the chat services, so every field is what the chat API produces.
+  const loaded = await loadChatDemo(store, { users: 50, dialogs: 300, messagesPerDialog: 14 })
+  process.stderr.write(
+    `--demo: loaded ${loaded.dialogs} dialogs and ${loaded.messages} messages. ` +
+      `Users demo1 … demo${loaded.users} sign in with password "${DEMO_PASSWORD}" (POST /session, auth key from \`parley app\`).\n`,
+  )
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -64,6 +66,12 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   const url = await app.listen({ host: config.server.host, port: config.server.port })
   app.log.info({ store: store.dialect.name, location: store.location }, `parley listening on ${url}`)
+
+  // The auth key exists from the first start, so that `parley app` and clients agree on it.
+  if (config.chat.authKey === null && (await storedAuthKey(store)) === undefined) {
+    const authKey = await ensureAuthKey(store, null)
+    process.stdout.write(`\nApplication auth key (CB-AuthKey), generated and stored; \`parley app\` shows it again:\n\n  ${authKey}\n`)
+  }
 
   if (!(await hasActiveKey(store))) {
     const { key } = await createAdminKey(store, 'default')

@@ -67,8 +67,11 @@ export function whereOf(plan: Pick<ListPlan, 'conditions'> & Partial<Pick<ListPl
 /** Filters, total order (ties by id in the same direction), skip and limit. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function applyPage<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, plan: ListPlan, d: Dialect): QB {
-  const { column, direction } = plan.sort
-  let q = qb.where(whereOf(plan, d)).orderBy(sql.ref(column), direction)
+  const { column, direction, nullsLast } = plan.sort
+  let q = qb.where(whereOf(plan, d))
+  // false sorts before true on both engines: rows with a value first, whatever the direction.
+  if (nullsLast) q = q.orderBy(sql`${sql.ref(column)} is null`)
+  q = q.orderBy(sql.ref(column), direction)
   if (column !== 'id') q = q.orderBy(sql.ref('id'), direction)
   return q.limit(plan.limit).offset(plan.skip) as QB
 }

@@ -20,6 +20,11 @@ export interface Field {
   readonly kind: FieldKind
   /** For object_array: the key inside each element. */
   readonly key?: string
+  /**
+   * The column may be NULL. Sorted by it, NULLs come last in both directions: SQLite puts NULLs
+   * first ascending and PostgreSQL first descending, and a list must read the same on both.
+   */
+  readonly nullable?: boolean
 }
 
 export interface Catalogue {
@@ -76,4 +81,60 @@ export const ADMIN_MESSAGES: Catalogue = {
   },
   sortable: ['created_at', 'updated_at', '_id'],
   defaultSort: { field: '_id', direction: 'desc' },
+}
+
+/** Retrieve Dialogs (chat API): the spec's filter fields; sort by last_message_date_sent or the times. */
+export const CHAT_DIALOGS: Catalogue = {
+  resource: 'dialogs',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    type: { column: 'type', kind: 'int' },
+    name: { column: 'name', kind: 'string' },
+    // A dialog without messages has none: such dialogs sort after those with messages.
+    last_message_date_sent: { column: 'last_message_date_sent', kind: 'int', nullable: true },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    extensions: { column: 'extensions', kind: 'json_key' },
+  },
+  sortable: ['last_message_date_sent', 'updated_at', 'created_at', '_id'],
+  // Latest message first (the spec's one sort field). Not updated_at: a user muting or leaving a
+  // dialog moves its updated_at, which must not reorder everyone else's list.
+  defaultSort: { field: 'last_message_date_sent', direction: 'desc' },
+}
+
+/** Retrieve Messages (chat API), within one dialog: the spec's fields; oldest first by date_sent. */
+export const CHAT_MESSAGES: Catalogue = {
+  resource: 'messages',
+  fields: {
+    _id: { column: 'id', kind: 'objectid' },
+    message: { column: 'message', kind: 'string' },
+    date_sent: { column: 'date_sent', kind: 'int' },
+    sender_id: { column: 'sender_id', kind: 'int' },
+    recipient_id: { column: 'recipient_id', kind: 'int' },
+    'attachments.type': { column: 'attachments', kind: 'object_array', key: 'type' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+  },
+  sortable: ['date_sent', 'created_at', 'updated_at', '_id'],
+  defaultSort: { field: 'date_sent', direction: 'asc' },
+}
+
+/** The users list (Retrieve Users V2's stand-alone fields and times). */
+export const USERS: Catalogue = {
+  resource: 'users',
+  fields: {
+    id: { column: 'id', kind: 'int' },
+    login: { column: 'login', kind: 'string' },
+    email: { column: 'email', kind: 'string' },
+    full_name: { column: 'full_name', kind: 'string' },
+    phone: { column: 'phone', kind: 'string' },
+    external_id: { column: 'external_id', kind: 'string' },
+    facebook_id: { column: 'facebook_id', kind: 'string' },
+    twitter_id: { column: 'twitter_id', kind: 'string' },
+    created_at: { column: 'created_at', kind: 'time' },
+    updated_at: { column: 'updated_at', kind: 'time' },
+    last_request_at: { column: 'last_request_at', kind: 'time' },
+  },
+  sortable: ['id', 'created_at', 'updated_at'],
+  defaultSort: { field: 'id', direction: 'asc' },
 }

@@ -31,8 +31,8 @@ export type Condition =
 
 export interface ListPlan {
   readonly conditions: readonly Condition[]
-  /** Always total: ties on `column` break by id in the same direction. */
-  readonly sort: { readonly column: string; readonly direction: 'asc' | 'desc' }
+  /** Always total: ties on `column` break by id in the same direction. `nullsLast`: the column may be NULL (catalogue.ts). */
+  readonly sort: { readonly column: string; readonly direction: 'asc' | 'desc'; readonly nullsLast?: boolean }
   /** Columns with an index of their own for ordering (the sortable ones): ranges on the others than the sort column are filters, not access paths. */
   readonly orderingColumns: readonly string[]
   readonly limit: number
@@ -75,12 +75,13 @@ export function planList(query: ListQuery, catalogue: Catalogue): ListPlan {
     conditions.push(toCondition(field, raw, values as Value[]))
   }
 
-  let sort = { column: catalogue.fields[catalogue.defaultSort.field]!.column, direction: catalogue.defaultSort.direction }
+  const sortOf = (field: Field, direction: 'asc' | 'desc'): ListPlan['sort'] => ({ column: field.column, direction, ...(field.nullable ? { nullsLast: true } : {}) })
+  let sort = sortOf(catalogue.fields[catalogue.defaultSort.field]!, catalogue.defaultSort.direction)
   if (query.sort) {
     if (!catalogue.sortable.includes(query.sort.field)) {
       errors.add(query.sort.param, `cannot sort by '${query.sort.field}'; sortable: ${catalogue.sortable.join(', ')}`)
     } else {
-      sort = { column: catalogue.fields[query.sort.field]!.column, direction: query.sort.direction }
+      sort = sortOf(catalogue.fields[query.sort.field]!, query.sort.direction)
     }
   }
 

@@ -1,8 +1,10 @@
-// Changing dialogs. Today: the Administration API's Dialog Update (the Update Dialog fields, plus
-// is_muted for one user). The chat API's dialog actions will live here too.
+// Changing dialogs: the Administration API's Dialog Update (the Update Dialog fields, plus is_muted
+// for one user). The chat API's dialog actions are in chat-dialogs.ts and share these helpers.
 import { AppError, ParameterErrors, notFound } from '../errors.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
+import { addMembers, removeMembers } from '../store/members.ts'
+import { joinTime } from './chat-time.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item } from './items.ts'
 
@@ -33,14 +35,14 @@ export function checkDialogId(id: string): string {
 }
 
 /** Adds `add` (keeping order, no duplicates) and removes `remove`. */
-function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
+export function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
   const out = current.filter((v) => !remove.includes(v))
   for (const v of add) if (!out.includes(v) && !remove.includes(v)) out.push(v)
   return out
 }
 
 /** Extensions are stored with string values, as ConnectyCube casts them. */
-function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
+export function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
   if (ext === null) return null
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(ext)) {
@@ -101,6 +103,13 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
     // Times are kept at whole seconds, as ConnectyCube shows them.
     const updatedAt = Math.floor(Date.now() / 1000) * 1000
     const written = await writeDialog(tx, id, next, updatedAt)
+    // The chat API finds a user's dialogs through membership rows: keep them equal to occupants_ids.
+    if (next.occupants_ids !== undefined && current.type === 2) {
+      const before = (current.occupants_ids as number[] | null) ?? []
+      const after = next.occupants_ids as number[]
+      await addMembers(tx, id, after.filter((u) => !before.includes(u)), joinTime(updatedAt))
+      await removeMembers(tx, id, before.filter((u) => !after.includes(u)))
+    }
     return dialogCodec.toItem(written, store.dialect)
   })
 }

@@ -154,7 +154,9 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
 
 /** Brings the schema up to date. Concurrent starts are safe (schemaChange). */
 export async function migrate(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) })
+  // Unordered: 0004 was released before 0003 (the chat tables, developed alongside). A database
+  // migrated without 0003 gets it applied afterwards; the two touch different tables.
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true })
   return schemaChange(store, async () => {
     const { error, results } = await migrator.migrateToLatest()
     if (error) throw error

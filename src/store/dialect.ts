@@ -36,6 +36,8 @@ export interface Dialect {
   arrayContains(column: string, value: string | number): Expression<SqlBool>
   /** The JSON array of objects in `column` has an element whose `key` equals `value` (attachments.type). */
   arrayHasObjectWith(column: string, key: string, value: string): Expression<SqlBool>
+  /** The JSON array in `column` (NULL: empty) with the scalar `value` appended, for UPDATE … SET. */
+  arrayAppend(column: string, value: number): Expression<unknown>
   /** The string value of `key` in the JSON object in `column` (dialog extensions). */
   jsonText(column: string, key: string): Expression<string | null>
   /**
@@ -81,6 +83,7 @@ export const sqliteDialect: Dialect = {
     sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_each.value = ${value})`,
   arrayHasObjectWith: (column, key, value) =>
     sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_extract(json_each.value, ${'$.' + JSON.stringify(key)}) = ${value})`,
+  arrayAppend: (column, value) => sql`json_insert(coalesce(${sql.ref(column)}, '[]'), '$[#]', ${value})`,
   // As text, like PostgreSQL's ->>: json_extract would give 5 (not '5') for a number and 1 for true.
   jsonText: (column, key) => {
     const path = '$.' + JSON.stringify(key)
@@ -109,6 +112,8 @@ export const postgresDialect: Dialect = {
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,
   arrayHasObjectWith: (column, key, value) =>
     sql<SqlBool>`${sql.ref(column)} @> ${encode([{ [key]: value }])}::jsonb`,
+  // jsonb_build_array, not a cast of the bound text: the value stays a JSON number.
+  arrayAppend: (column, value) => sql`coalesce(${sql.ref(column)}, '[]'::jsonb) || jsonb_build_array(${value}::bigint)`,
   jsonText: (column, key) => sql<string | null>`${sql.ref(column)} ->> ${key}`,
   noIndex: (expr) => expr,
   contains: (expr, value) => sql<SqlBool>`strpos(${expr}, ${value}) > 0`,

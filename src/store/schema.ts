@@ -90,6 +90,58 @@ export interface ChangeLogCutTable {
   cut: string | number
 }
 
+export interface UserTable {
+  id: Generated<number>
+  login: string | null
+  email: string | null
+  password_hash: string
+  full_name: string | null
+  phone: string | null
+  website: string | null
+  custom_data: string | null
+  external_user_id: number | null
+  external_id: string | null
+  facebook_id: string | null
+  twitter_id: string | null
+  blob_id: number | null
+  avatar: string | null
+  user_tags: string | null
+  timezone: number | null
+  created_at: number
+  updated_at: number
+  last_request_at: number | null
+}
+
+export interface SessionTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  created_at: number
+  updated_at: number
+  expires_at: number
+}
+
+export interface AppSettingTable {
+  name: string
+  value: string
+}
+
+/** Per-user state of a dialog (migrations/0003-chat.ts). */
+export interface DialogUserTable {
+  dialog_id: string
+  user_id: number
+  unread_count: Generated<number>
+  joined_at: number
+  read_all_at: number | null
+  delivered_all_at: number | null
+}
+
+export interface PrivatePairTable {
+  low_id: number
+  high_id: number
+  dialog_id: string
+}
+
 /** Bounds of (created_at − ObjectId time) and (updated_at − created_at) in ms, appended as they widen; the table's bounds are the min/max over its rows (migrations/0004-item-skews.ts). */
 export interface ItemSkewsTable {
   tbl: string
@@ -106,6 +158,11 @@ export interface Database {
   message_changes: MessageChangeTable
   dialog_changes: DialogChangeTable
   change_log_cut: ChangeLogCutTable
+  users: UserTable
+  sessions: SessionTable
+  app_settings: AppSettingTable
+  dialog_users: DialogUserTable
+  private_pairs: PrivatePairTable
   item_skews: ItemSkewsTable
 }
 
@@ -114,3 +171,5 @@ export type NewDialogRow = Insertable<DialogTable>
 export type MessageRow = Selectable<MessageTable>
 export type NewMessageRow = Insertable<MessageTable>
 export type AdminKeyRow = Selectable<AdminKeyTable>
+export type UserRow = Selectable<UserTable>
+export type SessionRow = Selectable<SessionTable>

@@ -20,14 +20,9 @@ describe('OpenAPI', () => {
     expect(r.status).toBe(200)
     const doc = r.json
     expect(doc.openapi).toMatch(/^3\./)
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/admin/chat/export',
-      '/admin/chat/list',
-      '/admin/chat/messages/export',
-      '/admin/chat/messages/list',
-      '/admin/chat/{dialog_id}',
-      '/health',
-    ])
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/admin/chat/export', '/admin/chat/messages/export', '/admin/chat/list', '/admin/chat/messages/list', '/admin/chat/{dialog_id}', '/health']),
+    )
     const list = doc.paths['/admin/chat/messages/list'].get
     const names = list.parameters.map((p: { name: string }) => p.name)
     for (const n of ['updated_at[gt]', 'created_at[lte]', '_id[lt]', 'chat_dialog_id', 'limit', 'skip', 'count', 'sort_desc']) expect(names).toContain(n)
@@ -48,6 +43,43 @@ describe('OpenAPI', () => {
     expect(Object.keys(put.requestBody.content['application/json'].schema.properties)).toEqual(
       expect.arrayContaining(['name', 'push_all', 'pull_all', 'user_id', 'is_muted']),
     )
+  })
+
+  it('documents the chat API: users, sessions, dialogs, messages, with CB-Token', async () => {
+    const doc = (await send(`${server.url}/openapi.json`, 'GET')).json
+    const expected: Record<string, string[]> = {
+      '/users': ['get', 'post'],
+      '/users/{user_id}': ['get'],
+      '/session': ['delete', 'get', 'post'],
+      '/chat/Dialog': ['get', 'post'],
+      '/chat/Dialog/{dialog_id}': ['delete', 'put'],
+      '/chat/Dialog/clearHistory/{dialog_id}': ['delete'],
+      '/chat/Dialog/{dialog_id}/subscribe': ['delete', 'post'],
+      '/chat/Dialog/{dialog_id}/admins': ['put'],
+      '/chat/Dialog/{dialog_id}/notifications': ['get', 'put'],
+      '/chat/Dialog/{dialog_id}/occupants': ['get'],
+      '/chat/Message': ['get', 'post', 'put'],
+      '/chat/Message/{message_id}': ['delete', 'put'],
+      '/chat/Message/unread': ['get'],
+      '/chat/Message/{message_id}/reactions': ['get', 'put'],
+    }
+    for (const [path, methods] of Object.entries(expected)) {
+      expect(Object.keys(doc.paths[path] ?? {}).sort(), path).toEqual(methods)
+    }
+    expect(doc.components.securitySchemes.sessionToken).toEqual({ type: 'apiKey', in: 'header', name: 'CB-Token' })
+    const retrieve = doc.paths['/chat/Message'].get
+    expect(retrieve.security).toEqual([{ sessionToken: [] }])
+    const names = retrieve.parameters.map((p: { name: string }) => p.name)
+    for (const n of ['chat_dialog_id', 'mark_as_read', 'preview', 'updated_at[gt]', 'date_sent', 'attachments.type', 'sort_asc']) expect(names).toContain(n)
+    const create = doc.paths['/chat/Dialog'].post
+    expect(Object.keys(create.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['type', 'name', 'occupants_ids', 'admins_ids', 'extensions', 'permissions']),
+    )
+    expect(Object.keys(create.responses['201'].content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['_id', 'occupants_ids', 'unread_messages_count', 'is_muted', 'last_message_status']),
+    )
+    const session = doc.paths['/session'].post.responses['201'].content['application/json'].schema
+    expect(Object.keys(session.properties.session.properties)).toEqual(expect.arrayContaining(['token', 'user_id', 'user']))
   })
 
   it('serves a docs page', async () => {

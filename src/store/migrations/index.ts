@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { Dialect } from '../dialect.ts'
 import * as init from './0001-init.ts'
 import * as changeLog from './0002-change-log.ts'
+import * as chat from './0003-chat.ts'
 import * as itemSkews from './0004-item-skews.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
@@ -10,7 +11,7 @@ type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 const STEPS: Record<string, Step> = {
   '0001-init': init,
   '0002-change-log': changeLog,
-  // 0003 is the chat API's (users, sessions, per-user dialog state).
+  '0003-chat': chat,
   '0004-item-skews': itemSkews,
 }
 

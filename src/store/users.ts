@@ -1,0 +1,55 @@
+// User rows: sign-up, look-ups by id / login / email, and a filtered page for the users list.
+import { sql } from 'kysely'
+import { applyPage, whereOf } from '../query/apply.ts'
+import type { ListPlan } from '../query/plan.ts'
+import type { Store } from './connect.ts'
+import type { UserRow, UserTable } from './schema.ts'
+
+export type NewUser = Omit<UserTable, 'id'>
+
+/** The new user's row, or undefined when the login or email is taken (a unique index decides, race-free). */
+export async function insertUser(store: Store, user: NewUser): Promise<UserRow | undefined> {
+  return store.db
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export async function findUser(store: Store, id: number): Promise<UserRow | undefined> {
+  return store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findUserBy(store: Store, by: 'login' | 'email', value: string): Promise<UserRow | undefined> {
+  return store.db.selectFrom('users').selectAll().where(by, '=', value).executeTakeFirst()
+}
+
+/** Which of `ids` are users. */
+export async function existingUserIds(store: Store, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return []
+  const rows = await store.db.selectFrom('users').select('id').where('id', 'in', ids).execute()
+  return rows.map((r) => r.id)
+}
+
+export async function listUsers(store: Store, plan: ListPlan): Promise<{ rows: UserRow[]; total: number }> {
+  const rows = (await applyPage(store.db.selectFrom('users').selectAll(), plan, store.dialect).execute()) as UserRow[]
+  const { n } = await store.db
+    .selectFrom('users')
+    .select(sql<number>`count(*)`.as('n'))
+    .where(whereOf({ conditions: plan.conditions }, store.dialect))
+    .executeTakeFirstOrThrow()
+  return { rows, total: Number(n) }
+}
+
+/** Users by id, in the given order of ids (the occupants of a dialog). */
+export async function usersByIds(store: Store, ids: number[]): Promise<UserRow[]> {
+  if (ids.length === 0) return []
+  const rows = await store.db.selectFrom('users').selectAll().where('id', 'in', ids).execute()
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return ids.flatMap((id) => byId.get(id) ?? [])
+}
+
+export async function touchUser(store: Store, id: number, now: number): Promise<void> {
+  await store.db.updateTable('users').set({ last_request_at: now }).where('id', '=', id).execute()
+}
