@@ -12,7 +12,7 @@ import { messageCodec } from '../src/services/message-item.ts'
 import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { parseSize, postgresDataset, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
-import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, type Budget, type Latency } from './measure.ts'
+import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 import { createKey, startHttpFloor, startParley } from './servers.ts'
 import { idIn, shapes, URL_OF } from './shapes.ts'
@@ -100,6 +100,7 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
   // Warm the JIT and the page cache on a simple shape before anything is recorded.
   await httpLoad({ port: server.port, headers, path: () => `${URL_OF.messages}?limit=100`, concurrency: 4, budget: { seconds: quick ? 0.2 : 2, maxRequests: Infinity }, warmup: 0 })
 
+  server.resetPeakRss()
   const results: ShapeResult[] = []
   for (const shape of shapes(stats)) {
     checkInterrupted()
@@ -109,15 +110,52 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
     log(`${name} ${shape.resource} ${shape.filter} ${shape.sort}: c1 ${fmt(measured[0]!)} | c32 ${fmt(measured[1]!)}`)
   }
 
+  const pagesRss = server.peakRssMb()
+  server.resetPeakRss()
   const loops = []
   for (const filter of ['', `updated_at[gt]=${stats.medianUpdatedAt}`, `chat_dialog_id=${stats.largest.id}`]) {
     const l = await exportLoop(server.port, key, filter, loopCap)
     log(`${name} export loop ${filter || 'none'}: ${l.pages}/${l.pagesPlanned} pages, ${l.items} items in ${l.seconds} s = ${l.itemsPerSecond} items/s (page p50 ${l.pageP50} ms, p99 ${l.pageP99} ms)`)
     loops.push(l)
   }
+  const loopsRss = server.peakRssMb()
+  server.resetPeakRss()
+  const streamed = await streamExport(server.port, headers, '/admin/chat/messages/export')
+  log(`${name} streaming export: ${streamed.items} items in ${streamed.seconds.toFixed(1)} s = ${streamed.itemsPerSecond} items/s`)
+  const phaseRssMb = { pages: pagesRss, loops: loopsRss, export: server.peakRssMb() }
+  const serverPeakRssMb = Math.max(pagesRss, loopsRss, phaseRssMb.export)
+  await server.stop()
+  return { name, ...imported, shapes: results, loops, export: streamed, phaseRssMb, serverPeakRssMb }
+}
+
+/** POST /chat/Message at concurrency 1 and 32 into one group dialog, on a fresh, empty database. */
+async function measureSend(name: string, storeArgs: string[]): Promise<StoreResult['send']> {
+  const authKey = 'bench-auth-key-0123456789abcdef'
+  const server = await startParley([...storeArgs, '--auth-key', authKey])
+  cleanups.push(() => server.stop())
+  const base = `http://127.0.0.1:${server.port}`
+  const post = async (path: string, body: unknown, headers: Record<string, string>) => {
+    const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`)
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answers are read loosely here
+    return (await r.json()) as Record<string, any>
+  }
+  const users = []
+  for (const login of ['bench-sender', 'bench-reader-1', 'bench-reader-2']) {
+    users.push((await post('/users', { user: { login, password: 'bench-password-1' } }, { 'CB-AuthKey': authKey })).user)
+  }
+  const { session } = await post('/session', { auth_key: authKey, user: { login: 'bench-sender', password: 'bench-password-1' } }, {})
+  const headers = { 'CB-Token': session.token as string }
+  const dialog = await post('/chat/Dialog', { type: 2, name: 'bench', occupants_ids: users.slice(1).map((u) => u.id) }, headers)
+  let n = 0
+  const body = () => JSON.stringify({ chat_dialog_id: dialog._id, message: `bench message ${++n}`, mission: 'measure' })
+  server.resetPeakRss()
+  const c1 = await httpLoad({ port: server.port, headers, path: () => '/chat/Message', body, concurrency: 1, budget })
+  const c32 = await httpLoad({ port: server.port, headers, path: () => '/chat/Message', body, concurrency: 32, budget })
+  log(`${name} send: c1 ${fmt(c1)} | c32 ${fmt(c32)}`)
   const serverPeakRssMb = server.peakRssMb()
   await server.stop()
-  return { name, ...imported, shapes: results, loops, serverPeakRssMb }
+  return { c1, c32, serverPeakRssMb }
 }
 
 async function main(): Promise<void> {
@@ -163,7 +201,10 @@ async function main(): Promise<void> {
   for (const name of stores) {
     checkInterrupted()
     if (name === 'sqlite') {
-      storeResults.push(await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures }))
+      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures })
+      const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
+      cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
+      storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
       continue
     }
     const database = await createPostgresDatabase(pgUrl!)
@@ -178,8 +219,12 @@ async function main(): Promise<void> {
     const pgRnd = random(seed + 3)
     const inProcessFloor = await postgresFloor(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
     log(`floor: pg query + JSON.stringify ${fmt(inProcessFloor)}`)
-    storeResults.push(await measureStore('postgres', ['--database-url', database.url], stats, { import: figures, analyzeSeconds, inProcessFloor }))
+    const result = await measureStore('postgres', ['--database-url', database.url], stats, { import: figures, analyzeSeconds, inProcessFloor })
     await database.drop()
+    const fresh = await createPostgresDatabase(pgUrl!)
+    cleanups.push(() => fresh.drop())
+    storeResults.push({ ...result, send: await measureSend('postgres', ['--database-url', fresh.url]) })
+    await fresh.drop()
   }
 
   const results: Results = {

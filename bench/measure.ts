@@ -57,10 +57,10 @@ const vmHwmKb = (pid: number | 'self'): number | null => {
   }
 }
 
-/** Resets this process's VmHWM to its current RSS (Linux: clear_refs 5), so a phase's peak can be read. */
-export function resetPeakRss(): void {
+/** Resets a process's VmHWM to its current RSS (Linux: clear_refs 5), so a phase's peak can be read. */
+export function resetPeakRss(pid: number | 'self' = 'self'): void {
   try {
-    writeFileSync('/proc/self/clear_refs', '5')
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
   } catch {
     // Not Linux, or not allowed: the peak is then the process's lifetime peak.
   }
@@ -80,11 +80,13 @@ interface Reply {
   body: string | null
 }
 
-function get(agent: http.Agent, port: number, path: string, headers: Record<string, string>, keep: boolean): Promise<Reply> {
+function get(agent: http.Agent, port: number, path: string, headers: Record<string, string>, keep: boolean, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+    const method = body === undefined ? 'GET' : 'POST'
+    const sent = body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers: sent, agent }, (res) => {
       const status = res.statusCode ?? 0
-      const keepBody = keep || status !== 200
+      const keepBody = keep || (status !== 200 && status !== 201)
       const chunks: Buffer[] = []
       let bytes = 0
       res.on('data', (chunk: Buffer) => {
@@ -95,6 +97,7 @@ function get(agent: http.Agent, port: number, path: string, headers: Record<stri
       res.on('error', reject)
     })
     req.on('error', reject)
+    req.end(body)
   })
 }
 
@@ -107,6 +110,8 @@ export interface LoadOptions {
   budget: Budget
   /** Seconds of unrecorded traffic first (default: a tenth of the budget, at most 0.5 s). */
   warmup?: number
+  /** A JSON body to POST (fresh per request) instead of a GET. */
+  body?: () => string
 }
 
 /** `concurrency` clients in closed loops until the time or request budget runs out. */
@@ -128,10 +133,10 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
           const path = o.path()
           const t0 = performance.now()
           try {
-            const reply = await get(agent, o.port, path, headers, false)
+            const reply = await get(agent, o.port, path, headers, false, o.body?.())
             const dt = performance.now() - t0
             bytes += reply.bytes
-            if (reply.status === 200) samples.push(dt)
+            if (reply.status === 200 || reply.status === 201) samples.push(dt)
             else {
               errors++
               firstError ??= `${reply.status} ${path}: ${reply.body?.slice(0, 300)}`
@@ -241,6 +246,41 @@ export async function exportLoop(port: number, key: string, filter: string, capS
   } finally {
     client.close()
   }
+}
+
+// ---- the streaming export ----
+
+export interface StreamFigures {
+  items: number
+  seconds: number
+  itemsPerSecond: number
+  bytes: number
+}
+
+/** GET `path` (an NDJSON export) and count its lines as they arrive, keeping none. */
+export function streamExport(port: number, headers: Record<string, string>, path: string): Promise<StreamFigures> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`GET ${path}: ${res.statusCode}`))
+        res.resume()
+        return
+      }
+      let items = 0
+      let bytes = 0
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) items++
+      })
+      res.on('end', () => {
+        const seconds = (performance.now() - started) / 1000
+        resolve({ items, seconds, itemsPerSecond: Math.round(items / seconds), bytes })
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+  })
 }
 
 // ---- in-process floors ----

@@ -5,7 +5,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import type { DatasetStats, ImportFigures } from './dataset.ts'
 import { ROOT } from './dataset.ts'
-import type { Latency, LoopFigures, SqliteFloor } from './measure.ts'
+import type { Latency, LoopFigures, SqliteFloor, StreamFigures } from './measure.ts'
 
 export interface Machine {
   cpu: string
@@ -36,6 +36,12 @@ export interface StoreResult {
   inProcessFloor?: Latency
   shapes: ShapeResult[]
   loops: LoopFigures[]
+  /** GET /admin/chat/messages/export of every message, read as it streams. */
+  export?: StreamFigures
+  /** Peak RSS of the parley child (VmHWM) during each phase: pages, the export loops, the streaming export. */
+  phaseRssMb?: { pages: number; loops: number; export: number }
+  /** POST /chat/Message into one group dialog of a fresh database, and the server's peak RSS meanwhile. */
+  send?: { c1: Latency; c32: Latency; serverPeakRssMb: number }
   /** VmHWM of the parley child at the end of its measurements. */
   serverPeakRssMb: number
 }
@@ -144,6 +150,26 @@ export function markdown(r: Results): string {
     }
   }
   out.push('', `Server peak RSS (VmHWM of the parley process): ${stores.map((s) => `${s.name} ${s.serverPeakRssMb} MB`).join(', ')}.`)
+
+  const exports = stores.filter((s) => s.export)
+  if (exports.length > 0) {
+    out.push('', '#### Streaming export (`GET /admin/chat/messages/export`, every message, NDJSON read as it arrives)', '')
+    out.push('| store | items | seconds | items/s | MB sent | server peak RSS MB: pages / loops / export |', '|---|---:|---:|---:|---:|---|')
+    for (const s of exports) {
+      const e = s.export!
+      const rss = s.phaseRssMb ? `${s.phaseRssMb.pages} / ${s.phaseRssMb.loops} / ${s.phaseRssMb.export}` : ''
+      out.push(`| ${s.name} | ${int(e.items)} | ${e.seconds.toFixed(1)} | ${int(e.itemsPerSecond)} | ${int(e.bytes / 1e6)} | ${rss} |`)
+    }
+  }
+  const sends = stores.filter((s) => s.send)
+  if (sends.length > 0) {
+    out.push('', '#### Chat API: sending messages (`POST /chat/Message` into one group dialog of a fresh database)', '')
+    out.push('| store | c1 p50 ms | c1 p99 | c1 msg/s | c32 p50 ms | c32 p99 | c32 msg/s | server peak RSS MB |', '|---|---:|---:|---:|---:|---:|---:|---:|')
+    for (const s of sends) {
+      const x = s.send!
+      out.push(`| ${s.name} | ${ms(x.c1.p50)} | ${ms(x.c1.p99)} | ${int(x.c1.rps)} | ${ms(x.c32.p50)} | ${ms(x.c32.p99)} | ${int(x.c32.rps)} | ${x.serverPeakRssMb} |`)
+    }
+  }
   return out.join('\n') + '\n'
 }
 

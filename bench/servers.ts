@@ -5,13 +5,15 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { ROOT } from './dataset.ts'
-import { peakRssMb } from './measure.ts'
+import { peakRssMb, resetPeakRss } from './measure.ts'
 
 export interface Server {
   readonly port: number
   readonly pid: number
   /** The child's peak RSS so far (VmHWM), MB. */
   peakRssMb(): number
+  /** Starts a new peak: peakRssMb() then reads the peak since this call. */
+  resetPeakRss(): void
   /** SIGTERM, then SIGKILL after 10 s. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -40,6 +42,7 @@ function handle(child: ChildProcess, port: number): Server {
     port,
     pid: child.pid!,
     peakRssMb: () => peakRssMb(child.pid!),
+    resetPeakRss: () => resetPeakRss(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')

@@ -145,7 +145,9 @@ for (const kind of STORES) {
     let server: TestServer
     const text = 'x'.repeat(4000)
     const dialog = dialogItem(B)
-    const big = Array.from({ length: 3000 }, (_, i) => messageItem(dialog._id as string, B + i, { message: `${i} ${text}` }))
+    // 32 MB: more than the socket buffers on both ends and a batch in flight can hold (about 14 MB on
+    // Linux loopback), so that a reader that stops really holds its export open.
+    const big = Array.from({ length: 8000 }, (_, i) => messageItem(dialog._id as string, B + i, { message: `${i} ${text}` }))
 
     beforeAll(async () => {
       db = await kind.open()
@@ -162,8 +164,8 @@ for (const kind of STORES) {
       const res = await openStream(`${server.url}/admin/chat/messages/export`, server.key)
       expect(res.statusCode).toBe(200)
       let body = await readSome(res, 1000)
-      // The client reads no further. Meanwhile lists answer and writes commit, promptly.
-      const started = Date.now()
+      // The client reads no further. Meanwhile lists answer and writes commit (were they held up until
+      // the export ends, this would never finish: the export waits for the client).
       const later = Array.from({ length: 50 }, (_, i) => messageItem(dialog._id as string, B + 200_000 + i, { message: `later ${i}` }))
       await importValues(db.store, 'messages', later)
       const changed: Item = { ...big[0]!, message: 'changed after the export began' }
@@ -171,7 +173,7 @@ for (const kind of STORES) {
       const list = await server.get('/admin/chat/messages/list?limit=1')
       expect(list.status).toBe(200)
       expect(list.json.total_entries).toBe(big.length + 50)
-      expect(Date.now() - started).toBeLessThan(5000)
+      expect(res.readableEnded).toBe(false)
       // Now read the rest: what was there when it began, as it was then.
       for await (const chunk of res) body += (chunk as Buffer).toString('utf8')
       const got = lines(body)

@@ -173,12 +173,11 @@ for (const kind of STORES) {
         expect((e as Error).name).toBe('AbortError')
         expect(n).toBe(150)
       }
-      // also while waiting out a long Retry-After
+      // also while waiting out a Retry-After longer than the test's own timeout: were the wait not
+      // cut short, the test would time out
       const { client: busy503 } = await through(() => ({ answer: 503, headers: { 'retry-after': '60' } }))
-      const started = Date.now()
       const e = await collect(busy503.dialogs({}, { signal: AbortSignal.timeout(300) })).catch((e: unknown) => e)
       expect((e as Error).name).toBe('TimeoutError')
-      expect(Date.now() - started).toBeLessThan(5000)
     })
 
     it('stops on a server that ignores _id[lt] instead of looping forever', async () => {
