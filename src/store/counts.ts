@@ -400,15 +400,19 @@ export class Counts {
     if (isEmpty(range)) return null
     const key = countKey(table, column, rest)
     const now = performance.now()
+    // The same choice as count(): a kept count nearer than the ladder's rungs, else the rungs.
     const near = this.nearest(key, range, now)
-    if (!near) return null
-    const queries = deriveQueries(d, { table, column, rest, range }, near.entry, capFloor(this.ladderStep))
+    const ladder = this.freshLadder(key, now)
+    const fromNear = near !== null && (!ladder || near.score <= rungGap(ladder, range))
+    const base = fromNear ? near.entry : ladder ? rungsAround(ladder, range) : null
+    if (base === null) return null
+    const queries = deriveQueries(d, { table, column, rest, range }, base, capFloor(this.ladderStep))
     return {
       delta: queries.delta,
       settle: (row) => {
-        const derived = settled(queries, near.entry.count, row)
+        const derived = settled(queries, base.count, row)
         if (typeof derived === 'string' || derived.count < 0 || toNumber(row.changed) === 1) return null
-        this.answer(key, range, derived, now, 'delta')
+        this.answer(key, range, derived, now, fromNear ? 'delta' : 'rungs')
         this.stats.withPage++
         if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
         return derived.count

@@ -1,9 +1,13 @@
 // Moving a parley: data on server A → `parley export` (streaming and paged) → `parley import` into an
 // empty server B → every admin list query in a set answers identically on A and B, byte for byte.
+// A's data is imported items plus what users made through the chat domain code (sign-ups, dialogs
+// of every type, messages, reads, mutes, pins, reactions, edits, deletes: loadChatDemo, as
+// `serve --demo` makes it), so every field the chat API writes travels too.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadChatDemo } from '../../src/services/demo-chat.ts'
 import { demoData } from '../../src/services/demo-data.ts'
 import { importValues } from '../../src/services/import.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
@@ -45,6 +49,7 @@ for (const kind of STORES) {
       serverA = await startServer(a.store)
       await importValues(a.store, 'dialogs', data.dialogs)
       await importValues(a.store, 'messages', messages)
+      await loadChatDemo(a.store, { users: 12, dialogs: 20, messagesPerDialog: 8, seed: 3 })
     })
     afterAll(async () => {
       for (const { db, server } of opened) {
