@@ -18,7 +18,7 @@ import { existingUserIds, usersByIds } from '../store/users.ts'
 import { toChatDialog } from './chat-items.ts'
 import { accessDialog, allowed, checkObjectId, requireAllowed, type Access } from './dialog-access.ts'
 import { dialogCodec } from './dialog-item.ts'
-import { castExtensions, edit, type IdListChanges } from './dialogs.ts'
+import { castExtensions, edit, type DialogUpdate } from './dialogs.ts'
 import type { Item } from './items.ts'
 import { joinTime, nowSecond } from './chat-time.ts'
 import { formatTime } from './time.ts'
@@ -156,15 +156,8 @@ export async function listDialogs(store: Store, me: number, params: Record<strin
   })
 }
 
-export interface ChatDialogUpdate {
-  name?: string | null
-  photo?: string | null
-  description?: string | null
-  extensions?: Record<string, unknown> | null
-  permissions?: { allow_preview?: boolean | null } | null
-  push_all?: IdListChanges
-  pull_all?: IdListChanges
-}
+/** What a user may change of a dialog: the admin Dialog Update's fields but the admin-only ones. */
+export type ChatDialogUpdate = Omit<DialogUpdate, 'user_id' | 'is_muted'>
 
 /** Update Dialog: each change checked against the user's role; all of it or nothing. */
 export async function updateDialog(store: Store, me: number, rawId: string, update: ChatDialogUpdate): Promise<Item> {

@@ -3,8 +3,8 @@
 import { sql, type ExpressionBuilder, type SqlBool } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
 import type { ListPlan } from '../query/plan.ts'
-import { toJson } from './dialect.ts'
 import type { Store } from './connect.ts'
+import { writeRow } from './items.ts'
 import type { Database, DialogRow } from './schema.ts'
 
 const JSON_COLUMNS = new Set(['occupants_ids', 'admins_ids', 'pinned_messages_ids', 'silent_ids', 'deleted_ids', 'extensions', 'permissions', 'absent'])
@@ -26,15 +26,7 @@ export async function messagesInDialog(store: Store, dialogId: string, ids: stri
 
 /** Writes the given item fields (wire names and values, plus `absent`) and updated_at; returns the new row. */
 export async function writeDialog(store: Store, id: string, fields: Record<string, unknown>, updatedAt: number): Promise<DialogRow> {
-  const set: Record<string, unknown> = { updated_at: updatedAt }
-  for (const [k, v] of Object.entries(fields)) set[k] = JSON_COLUMNS.has(k) ? toJson(v) : v
-  return store.db
-    .updateTable('dialogs')
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    .set(set as any)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  return (await writeRow(store, 'dialogs', id, { ...fields, updated_at: updatedAt }, JSON_COLUMNS)) as DialogRow
 }
 
 /** A new dialog row (made complete by the item codec). */

@@ -9,6 +9,7 @@ import { applyPage, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
+import { toJson } from './dialect.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
 type Row = Record<string, unknown>
@@ -127,6 +128,23 @@ export async function countNow(store: Store, table: ItemTable, plan: Pick<ListPl
 export async function upsertRows(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
   if (rows.length === 0) return
   await store.db.transaction().execute((trx) => upsertIn({ ...store, db: trx }, table, rows))
+}
+
+/**
+ * Updates one row by id with the given columns, JSON ones given as values and encoded here (those
+ * named in `jsonColumns`); returns the new row.
+ */
+export async function writeRow(store: Store, table: ItemTable, id: string, fields: Record<string, unknown>, jsonColumns: ReadonlySet<string>): Promise<Row> {
+  const set: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(fields)) set[k] = jsonColumns.has(k) ? toJson(v) : v
+  // The two tables' builders are of different types; the columns are the caller's to name.
+  return (await store.db
+    .updateTable(table as 'messages')
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    .set(set as any)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()) as Row
 }
 
 /** Rows in one statement: under SQLite's and PostgreSQL's bound-parameter limits with every column. */

@@ -2,8 +2,8 @@
 // write touches only the messages named (or, for "mark all", the dialog's messages the user has not
 // read yet); counters live in dialog_users (store/members.ts).
 import { sql, type Expression, type SqlBool } from 'kysely'
-import { toJson } from './dialect.ts'
 import type { Store } from './connect.ts'
+import { writeRow } from './items.ts'
 import type { MessageRow } from './schema.ts'
 
 const JSON_COLUMNS = new Set(['read_ids', 'delivered_ids', 'deleted_for_ids', 'attachments', 'reactions', 'edited_at', 'extra', 'absent'])
@@ -101,13 +101,5 @@ export async function latestMessage(store: Store, dialogId: string): Promise<Mes
 
 /** Writes the given columns (JSON ones given as values); returns the new row. */
 export async function writeMessage(store: Store, id: string, fields: Record<string, unknown>): Promise<MessageRow> {
-  const set: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(fields)) set[k] = JSON_COLUMNS.has(k) ? toJson(v) : v
-  return store.db
-    .updateTable('messages')
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    .set(set as any)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  return (await writeRow(store, 'messages', id, fields, JSON_COLUMNS)) as MessageRow
 }
