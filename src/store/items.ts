@@ -4,7 +4,7 @@
 // countMatching is deliberately its own function: the route asks "how many?" and this module is the
 // one place that decides how to answer: from a kept count brought up to date, or COUNT(*) when none
 // serves (store/counts.ts, docs/performance.md).
-import { CompiledQuery, sql } from 'kysely'
+import { CompiledQuery, sql, type SqlBool } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
@@ -22,8 +22,24 @@ type Row = Record<string, unknown>
 export async function listPage(store: Store, table: ItemTable, plan: ListPlan): Promise<Row[]> {
   const walk = mayImplyBounds(plan) ? withImpliedBounds(plan, await readSkews(store, table)) : plan
   if (walk === null) return []
-  const qb = store.db.selectFrom(table).selectAll()
-  return (await applyPage(qb, walk, store.dialect).execute()) as Row[]
+  return (await pageQuery(store, table, walk).execute()) as Row[]
+}
+
+/**
+ * The page's SELECT. A page of one dialog sorted by _id also gets the dialog's own first and last
+ * ids as bounds (two look-ups in (chat_dialog_id, id)): the same rows, but PostgreSQL, whose cost
+ * model takes a dialog's messages to be spread evenly over all ids, otherwise walked the primary key
+ * down from the newest message of the app and filtered — 93 ms for a 200k-message dialog at 1M
+ * messages, 0.24 ms with the bounds.
+ */
+function pageQuery(store: Store, table: ItemTable, plan: ListPlan) {
+  let qb = store.db.selectFrom(table).selectAll()
+  const dialog = plan.conditions.find((c) => c.test === 'cmp' && c.op === '=' && c.target.column === 'chat_dialog_id' && c.target.jsonKey === undefined)
+  if (table === 'messages' && plan.sort.column === 'id' && dialog?.test === 'cmp') {
+    const ids = (fn: 'min' | 'max') => sql`(select ${sql.raw(fn)}(id) from messages where chat_dialog_id = ${dialog.value})`
+    qb = qb.where(sql<SqlBool>`id >= ${ids('min')} and id <= ${ids('max')}`)
+  }
+  return applyPage(qb, plan, store.dialect)
 }
 
 async function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
@@ -72,7 +88,7 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   if (mayImplyBounds(plan) || hasTwoRanges(plan.conditions) || store.db.isTransaction) return null
   const derivation = store.counts.derivation(store.dialect, table, plan.conditions)
   if (!derivation) return null
-  const page = applyPage(store.db.selectFrom(table).selectAll(), plan, store.dialect)
+  const page = pageQuery(store, table, plan)
   const { column, direction } = plan.sort
   const order = sql.raw(direction)
   const { rows } = await sql<Row>`
