@@ -19,10 +19,11 @@ import { ADMIN_DIALOGS, ADMIN_MESSAGES } from '../query/catalogue.ts'
 import type { Condition } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import type { Dialect } from './dialect.ts'
+import { LOGGED } from './migrations/0002-change-log.ts'
 
 export type CountTable = 'dialogs' | 'messages'
 
-const LOG: Record<CountTable, string> = { messages: 'message_changes', dialogs: 'dialog_changes' }
+const LOG: Record<CountTable, string> = { messages: LOGGED.messages.log, dialogs: LOGGED.dialogs.log }
 const TABLES = Object.keys(LOG) as CountTable[]
 
 /** The columns with an ordering index of their own; hidden from a delta count's index choice. */
@@ -137,6 +138,12 @@ function canonical(value: unknown): string {
 
 export const countKey = (table: CountTable, column: string, rest: readonly Condition[]): string =>
   `${table}|${column}|${rest.map(canonical).sort().join('|')}`
+
+/** A count request split into its range column, range and filter, and the key its kept counts go under. */
+function requestOf(table: CountTable, conditions: readonly Condition[]): { column: string; range: Range; rest: Condition[]; key: string } {
+  const { column, range, rest } = splitConditions(conditions, CANDIDATES[table])
+  return { column, range, rest, key: countKey(table, column, rest) }
+}
 
 /**
  * A rough width of a range, to pick the kept count nearest a request: a time in ms is its own
@@ -310,12 +317,11 @@ export class Counts {
    * current transaction (a read transaction: see readSnapshot in store/items.ts).
    */
   async count(store: Store, table: CountTable, conditions: readonly Condition[]): Promise<number> {
-    const { column, range, rest } = splitConditions(conditions, CANDIDATES[table])
+    const { column, range, rest, key } = requestOf(table, conditions)
     if (isEmpty(range)) {
       this.stats.empty++
       return 0
     }
-    const key = countKey(table, column, rest)
     const now = performance.now()
     const q: CountQuery = { table, column, rest, range }
     const count = await this.countOf(store, key, q, now)
@@ -323,30 +329,42 @@ export class Counts {
     return count.count
   }
 
+  /**
+   * Where to derive a count of `range` from: a kept count nearer than the ladder's rungs are apart
+   * there (the documented loop's last page) is cheaper to start from; otherwise the ladder bounds
+   * the difference to about a step. Null when there is neither.
+   */
+  private base(key: string, range: Range, now: number): { entry: Omit<Entry, 'born'>; kind: 'delta' | 'rungs' } | null {
+    const near = this.nearest(key, range, now)
+    const ladder = this.freshLadder(key, now)
+    if (near && (!ladder || near.score <= rungGap(ladder, range))) return { entry: near.entry, kind: 'delta' }
+    return ladder ? { entry: rungsAround(ladder, range), kind: 'rungs' } : null
+  }
+
   private async countOf(store: Store, key: string, q: CountQuery, now: number): Promise<{ count: number; position: string }> {
     const { table, column, rest, range } = q
-    const near = this.nearest(key, range, now)
-    let ladder = this.freshLadder(key, now)
-    // A kept count nearer than the ladder's rungs are apart there (the documented loop's last page)
-    // is cheaper to start from; otherwise the ladder bounds the difference to about a step.
+    const first = this.base(key, range, now)
     let far = false
-    if (near && (!ladder || near.score <= rungGap(ladder, range))) {
-      const derived = await this.derived(store, q, near.entry)
-      if (typeof derived !== 'string') return this.answer(key, range, derived, now, 'delta')
-      far = derived === 'far'
+    if (first) {
+      const derived = await this.derived(store, q, first.entry)
+      if (typeof derived !== 'string') return this.answer(key, range, derived, now, first.kind)
+      far = first.kind === 'delta' && derived === 'far'
     }
-    if (!ladder && far) {
-      // A kept count for this filter that was too far off: requests jump about in the range column
-      // (a random cursor or time each time). One pass over its index serves them all from now on.
-      ladder = await buildLadder(store, q, this.ladderStep, now)
-      this.stats.ladders++
-      this.ladders.delete(key)
-      this.ladders.set(key, ladder)
-      if (this.ladders.size > this.maxLadders) this.ladders.delete(this.ladders.keys().next().value as string)
-    }
-    if (ladder) {
-      const derived = await this.derived(store, q, rungsAround(ladder, range))
-      if (typeof derived !== 'string') return this.answer(key, range, derived, now, 'rungs')
+    if (first?.kind !== 'rungs') {
+      let ladder = this.freshLadder(key, now)
+      if (!ladder && far) {
+        // A kept count for this filter that was too far off: requests jump about in the range column
+        // (a random cursor or time each time). One pass over its index serves them all from now on.
+        ladder = await buildLadder(store, q, this.ladderStep, now)
+        this.stats.ladders++
+        this.ladders.delete(key)
+        this.ladders.set(key, ladder)
+        if (this.ladders.size > this.maxLadders) this.ladders.delete(this.ladders.keys().next().value as string)
+      }
+      if (ladder) {
+        const derived = await this.derived(store, q, rungsAround(ladder, range))
+        if (typeof derived !== 'string') return this.answer(key, range, derived, now, 'rungs')
+      }
     }
     const full = await countAll(store, table, rest, column, range)
     this.stats.full++
@@ -396,23 +414,19 @@ export class Counts {
    * (rows changed since, the log was pruned, a piece too large): then count() in a snapshot of its own.
    */
   derivation(d: Dialect, table: CountTable, conditions: readonly Condition[]): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): number | null } | null {
-    const { column, range, rest } = splitConditions(conditions, CANDIDATES[table])
+    const { column, range, rest, key } = requestOf(table, conditions)
     if (isEmpty(range)) return null
-    const key = countKey(table, column, rest)
     const now = performance.now()
-    // The same choice as count(): a kept count nearer than the ladder's rungs, else the rungs.
-    const near = this.nearest(key, range, now)
-    const ladder = this.freshLadder(key, now)
-    const fromNear = near !== null && (!ladder || near.score <= rungGap(ladder, range))
-    const base = fromNear ? near.entry : ladder ? rungsAround(ladder, range) : null
-    if (base === null) return null
+    const chosen = this.base(key, range, now)
+    if (chosen === null) return null
+    const base = chosen.entry
     const queries = deriveQueries(d, { table, column, rest, range }, base, capFloor(this.ladderStep))
     return {
       delta: queries.delta,
       settle: (row) => {
         const derived = settled(queries, base.count, row)
         if (typeof derived === 'string' || derived.count < 0 || toNumber(row.changed) === 1) return null
-        this.answer(key, range, derived, now, fromNear ? 'delta' : 'rungs')
+        this.answer(key, range, derived, now, chosen.kind)
         this.stats.withPage++
         if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
         return derived.count
@@ -422,9 +436,8 @@ export class Counts {
 
   /** Whether a count of the same filter over some range of the same column is kept (so that `conditions` may derive from it). */
   keeps(table: CountTable, conditions: readonly Condition[]): boolean {
-    const { column, rest } = splitConditions(conditions, CANDIDATES[table])
     const now = performance.now()
-    return this.kept.get(countKey(table, column, rest))?.some((e) => now - e.born < this.lifetimeMs) ?? false
+    return this.kept.get(requestOf(table, conditions).key)?.some((e) => now - e.born < this.lifetimeMs) ?? false
   }
 
   /** The kept count of `key` whose range differs least from `range` (estimated), if any is still fresh. */
