@@ -43,14 +43,18 @@ function intervalOf(conditions: readonly Condition[], column: string): Interval 
 const meet = (a: Interval, b: Interval): Interval => ({ lo: Math.max(a.lo, b.lo), hi: Math.min(a.hi, b.hi) })
 const shift = (a: Interval, lo: number, hi: number): Interval => ({ lo: a.lo + lo, hi: a.hi + hi })
 
+const ORDERED = ['id', 'created_at', 'updated_at'] as const
+type Ordered = (typeof ORDERED)[number]
+type Cmp = Extract<Condition, { test: 'cmp' }>
+/** The plan's comparisons on the three ordered columns. */
+const orderedRanges = (conditions: readonly Condition[]): Cmp[] =>
+  conditions.filter((c): c is Cmp => c.test === 'cmp' && c.target.jsonKey === undefined && (ORDERED as readonly string[]).includes(c.target.column))
+
 /** Whether the plan ranges over one of the three columns other than its sort column: only then can bounds be implied. */
 export function mayImplyBounds(plan: ListPlan): boolean {
-  return plan.conditions.some(
-    (c) => c.test === 'cmp' && c.target.jsonKey === undefined && c.target.column !== plan.sort.column && ['id', 'created_at', 'updated_at'].includes(c.target.column),
-  )
+  return orderedRanges(plan.conditions).some((c) => c.target.column !== plan.sort.column)
 }
 
-type Cmp = Extract<Condition, { test: 'cmp' }>
 const isUpper = (c: Cmp) => c.op === '<' || c.op === '<='
 const isLower = (c: Cmp) => c.op === '>' || c.op === '>='
 /** The tighter of two upper (or two lower) bounds on one column. */
@@ -59,8 +63,6 @@ function tighter(a: Cmp, b: Cmp, upper: boolean): Cmp {
   return a.op === '<' || a.op === '>' ? a : b
 }
 
-const ORDERED = ['id', 'created_at', 'updated_at'] as const
-type Ordered = (typeof ORDERED)[number]
 
 /** What the conditions allow of each of the three values (ids as their time), or null when nothing can match. */
 function implied(conditions: readonly Condition[], skews: Skews): Record<Ordered, Interval> | null {
@@ -125,9 +127,6 @@ export function withImpliedBounds(plan: ListPlan, skews: Skews | null): ListPlan
 
 // ---------------------------------------------------------------------------------------------
 // Counts over two ranges
-
-const orderedRanges = (conditions: readonly Condition[]): Cmp[] =>
-  conditions.filter((c): c is Cmp => c.test === 'cmp' && c.target.jsonKey === undefined && (ORDERED as readonly string[]).includes(c.target.column))
 
 /** Whether the conditions are one-sided ranges on two different columns of _id / created_at / updated_at: what countTerms splits. */
 export function hasTwoRanges(conditions: readonly Condition[]): boolean {

@@ -15,7 +15,8 @@
 import { sql } from 'kysely'
 import { schemaChange, type Store } from './connect.ts'
 import { ensureIndexes, INDEXES } from './indexes.ts'
-import { upsertIn, type ItemTable } from './items.ts'
+import { LOGGED } from './migrations/0002-change-log.ts'
+import { currentSkews, upsertIn, type ItemTable } from './items.ts'
 
 type Row = Record<string, unknown>
 
@@ -26,7 +27,6 @@ export interface BulkLoader {
   finish(): Promise<void>
 }
 
-const LOG: Record<ItemTable, string> = { messages: 'message_changes', dialogs: 'dialog_changes' }
 /** Batches this large skip the row triggers. */
 const BULK = 1000
 
@@ -50,7 +50,7 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
         if (skip.length === 0) return
         for (const t of skip) await sql.raw(t.sql).execute(trx)
         await widenSkews(view, table, rows)
-        const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOG[table])} (id, existed) values ('', 0) returning seq`.execute(trx)
+        const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
         await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)
       })
     },
@@ -75,12 +75,7 @@ async function widenSkews(store: Store, table: ItemTable, rows: Row[]): Promise<
     updLo = Math.min(updLo, upd)
     updHi = Math.max(updHi, upd)
   }
-  const now = await store.db
-    .selectFrom('item_skews')
-    .select((eb) => [eb.fn.min('id_lo').as('id_lo'), eb.fn.max('id_hi').as('id_hi'), eb.fn.min('upd_lo').as('upd_lo'), eb.fn.max('upd_hi').as('upd_hi')])
-    .where('tbl', '=', table)
-    .executeTakeFirst()
-  const within =
-    now !== undefined && now.id_lo !== null && idLo >= Number(now.id_lo) && idHi <= Number(now.id_hi) && updLo >= Number(now.upd_lo) && updHi <= Number(now.upd_hi)
+  const now = await currentSkews(store, table)
+  const within = now !== null && idLo >= now.idLo && idHi <= now.idHi && updLo >= now.updLo && updHi <= now.updHi
   if (!within) await store.db.insertInto('item_skews').values({ tbl: table, id_lo: idLo, id_hi: idHi, upd_lo: updLo, upd_hi: updHi }).execute()
 }

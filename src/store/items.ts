@@ -42,7 +42,18 @@ function pageQuery(store: Store, table: ItemTable, plan: ListPlan) {
   return applyPage(qb, plan, store.dialect)
 }
 
-async function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
+/** Read once per read snapshot: a page and its count (or an export's batches) may each need them. */
+const skewsOfSnapshot = new WeakMap<Store, Partial<Record<ItemTable, Promise<Skews | null>>>>()
+
+function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
+  if (!store.snapshot) return currentSkews(store, table)
+  let read = skewsOfSnapshot.get(store)
+  if (!read) skewsOfSnapshot.set(store, (read = {}))
+  return (read[table] ??= currentSkews(store, table))
+}
+
+/** The table's skew bounds (migration 0004): the min/max over its rows, or null while it has none. */
+export async function currentSkews(store: Store, table: ItemTable): Promise<Skews | null> {
   const row = await store.db
     .selectFrom('item_skews')
     .select((eb) => [eb.fn.min('id_lo').as('id_lo'), eb.fn.max('id_hi').as('id_hi'), eb.fn.min('upd_lo').as('upd_lo'), eb.fn.max('upd_hi').as('upd_hi')])
