@@ -18,7 +18,8 @@ async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec:
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
   const { rows, total } = await listWithTotal(store, table, plan)
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
-  const items = rows.map((r) => codec.toJsonText(r, store.dialect)).join(',')
+  const write = codec.textWriter(rows.columns, store.dialect)
+  const items = rows.values.map(write).join(',')
   return { page: `{"total_entries":${total},"skip":${plan.skip},"limit":${plan.limit},"items":[${items}]}` }
 }
 

@@ -63,8 +63,9 @@ export async function openItemExport(store: Store, kind: ExportKind, params: Rec
   async function* lines(): AsyncGenerator<string, void, undefined> {
     for await (const rows of cursor.batches()) {
       // Straight from the rows to text, as the list pages are written (decision 0006).
+      const write = codec.textWriter(rows.columns, store.dialect)
       let text = ''
-      for (const row of rows) text += codec.toJsonText(row, store.dialect) + '\n'
+      for (const values of rows.values) text += write(values) + '\n'
       yield text
     }
   }

@@ -41,6 +41,8 @@ export interface ItemCodec {
    * JSON.parse of it equals toItem(row), keys in the same order (test/services/item-json.test.ts).
    */
   toJsonText(row: Row, d: Dialect): string
+  /** toJsonText for rows read as arrays under `columns` (store/row-set.ts). */
+  textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string
   /** A wire item → a row ready to insert, or the reasons it cannot be stored. */
   fromItem(input: unknown): { row: Row } | { errors: string[] }
 }
@@ -81,31 +83,49 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
   const writers = fields.map((f) => ({ f, key: `${JSON.stringify(f.name)}:`, col: column(f.name), constant: JSON.stringify(f.value ?? null) }))
   const constantNames = fields.filter((f) => f.codec === 'constant').map((f) => JSON.stringify(f.name))
 
-  function toJsonText(row: Row, d: Dialect): string {
-    // Absent keys, and custom keys that override a constant, keep their place in toItem's key
-    // order: both are rare (imports), so they take the general path.
-    const extraText = row.extra === null || row.extra === undefined ? null : d.jsonColumnText(row.extra)
-    if ((row.absent !== null && row.absent !== undefined) || (extraText !== null && constantNames.some((n) => extraText.includes(n)))) {
-      return JSON.stringify(toItem(row, d))
+  /** Per list of columns (a statement's), the writer of its rows' JSON text: columns are found once. */
+  const writersOf = new Map<string, (values: readonly unknown[]) => string>()
+
+  function textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string {
+    const cacheKey = `${d.name}:${columns.join(',')}`
+    let write = writersOf.get(cacheKey)
+    if (write) return write
+    const at = writers.map((w) => columns.indexOf(w.col))
+    const absentAt = columns.indexOf('absent')
+    const extraAt = columns.indexOf('extra')
+    const asRow = (values: readonly unknown[]): Row => Object.fromEntries(columns.map((c, i) => [c, values[i]]))
+    write = (values) => {
+      // Absent keys, and custom keys that override a constant, keep their place in toItem's key
+      // order: both are rare (imports), so they take the general path.
+      const extra = extraAt < 0 ? null : values[extraAt]
+      const extraText = extra === null || extra === undefined ? null : d.jsonColumnText(extra)
+      const absent = absentAt < 0 ? null : values[absentAt]
+      if ((absent !== null && absent !== undefined) || (extraText !== null && constantNames.some((n) => extraText.includes(n)))) {
+        return JSON.stringify(toItem(asRow(values), d))
+      }
+      let out = '{'
+      for (let i = 0; i < writers.length; i++) {
+        const { f, key, constant } = writers[i]!
+        const v = values[at[i]!]
+        let text: string
+        if (f.codec === 'constant') text = constant
+        else if (v === null || v === undefined) text = 'null'
+        else if (f.codec === 'time') text = `"${formatTime(v as number)}"`
+        else if (f.codec === 'int') text = String(v)
+        else if (f.codec === 'bool') text = v ? 'true' : 'false'
+        else if (f.codec === 'int_array' || f.codec === 'json') text = d.jsonColumnText(v)
+        else text = JSON.stringify(v)
+        out += i === 0 ? key + text : `,${key}${text}`
+      }
+      // The custom keys' object without its braces ("{}" adds nothing).
+      if (extraText !== null && extraText.length > 2) out += `,${extraText.slice(1, -1)}`
+      return `${out}}`
     }
-    let out = '{'
-    for (let i = 0; i < writers.length; i++) {
-      const { f, key, col, constant } = writers[i]!
-      const v = row[col]
-      let text: string
-      if (f.codec === 'constant') text = constant
-      else if (v === null || v === undefined) text = 'null'
-      else if (f.codec === 'time') text = `"${formatTime(v as number)}"`
-      else if (f.codec === 'int') text = String(v)
-      else if (f.codec === 'bool') text = v ? 'true' : 'false'
-      else if (f.codec === 'int_array' || f.codec === 'json') text = d.jsonColumnText(v)
-      else text = JSON.stringify(v)
-      out += i === 0 ? key + text : `,${key}${text}`
-    }
-    // The custom keys' object without its braces ("{}" adds nothing).
-    if (extraText !== null && extraText.length > 2) out += `,${extraText.slice(1, -1)}`
-    return `${out}}`
+    writersOf.set(cacheKey, write)
+    return write
   }
+
+  const toJsonText = (row: Row, d: Dialect): string => textWriter(Object.keys(row), d)(Object.values(row))
 
   function fromItem(input: unknown): { row: Row } | { errors: string[] } {
     if (!isRecord(input)) return { errors: ['an item must be a JSON object'] }
@@ -137,7 +157,7 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return { row }
   }
 
-  return { fields, toItem, toJsonText, fromItem }
+  return { fields, toItem, toJsonText, textWriter, fromItem }
 }
 
 function keepConstant(f: FieldSpec, v: unknown, extra: Item): string | null {

@@ -10,6 +10,7 @@ import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { AS_ARRAYS, type ArrayRows } from './row-set.ts'
 import type { Database } from './schema.ts'
 
 export interface Store {
@@ -104,7 +105,7 @@ function sqliteReader(file: string, main: Kysely<Database>): Reader {
   if (file === ':memory:') return { db: main, close: async () => {} }
   const database = new SQLite(file, { readonly: true, fileMustExist: true })
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   return { db, close: () => db.destroy() }
 }
 
@@ -112,20 +113,34 @@ function sqliteReader(file: string, main: Kysely<Database>): Reader {
  * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each prepare(): as long as
  * running the query for a page. A handful of shapes repeat, so the last 256 compiled statements are
  * kept by their SQL text. Safe because Kysely runs one query at a time on SQLite's one connection;
- * SQLite recompiles a kept statement by itself after a schema change.
+ * SQLite recompiles a kept statement by itself after a schema change. A SELECT ending in AS_ARRAYS
+ * (row-set.ts) reads its rows as arrays, with the column names set on the array it returns.
  */
 function keepStatements(database: SQLite.Database, size = 256): SqliteDatabase {
-  const kept = new Map<string, SQLite.Statement>()
+  const kept = new Map<string, ReturnType<SqliteDatabase['prepare']>>()
   return {
     close: () => database.close(),
     prepare(text: string) {
       let statement = kept.get(text)
       if (statement) kept.delete(text)
-      else statement = database.prepare(text)
+      else statement = text.endsWith(AS_ARRAYS) ? arrayStatement(database.prepare(text)) : database.prepare(text)
       kept.set(text, statement)
       if (kept.size > size) kept.delete(kept.keys().next().value as string)
       return statement
     },
+  }
+}
+
+function arrayStatement(statement: SQLite.Statement): ReturnType<SqliteDatabase['prepare']> {
+  statement.raw(true)
+  return {
+    reader: true,
+    // Asked each time: after a schema change SQLite recompiles the statement, and `*` may grow.
+    all: (parameters: ReadonlyArray<unknown>) => Object.assign(statement.all(parameters) as ArrayRows, { columns: statement.columns().map((c) => c.name) }),
+    run: () => {
+      throw new Error('a SELECT read as arrays cannot be run')
+    },
+    iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(parameters) as IterableIterator<unknown>,
   }
 }
 

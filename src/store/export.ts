@@ -6,10 +6,9 @@
 import type { ControlledTransaction } from 'kysely'
 import type { Condition, ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
-import { countNow, listPage, type ItemTable } from './items.ts'
+import { countNow, listPageRows, type ItemTable } from './items.ts'
+import { lastValue, type RowSet } from './row-set.ts'
 import type { Database } from './schema.ts'
-
-type Row = Record<string, unknown>
 
 /** Rows per batch: large enough that a round trip is cheap beside it, small enough to stay a few MB. */
 export const EXPORT_BATCH = 1000
@@ -18,7 +17,7 @@ export interface ExportCursor {
   /** Everything the filters match, counted in the snapshot the batches are read from. */
   readonly total: number
   /** The rows in batches, in the plan's _id direction. Ends the snapshot when done, thrown out of or returned from. */
-  batches(): AsyncGenerator<Row[], void, undefined>
+  batches(): AsyncGenerator<RowSet, void, undefined>
   /** Ends the snapshot without reading (safe to call more than once). */
   close(): Promise<void>
 }
@@ -54,7 +53,7 @@ export async function openExport(store: Store, table: ItemTable, plan: ExportPla
   }
   const view: Store = { ...store, db: trx }
 
-  async function* batches(): AsyncGenerator<Row[], void, undefined> {
+  async function* batches(): AsyncGenerator<RowSet, void, undefined> {
     try {
       let last: string | null = null
       for (;;) {
@@ -69,10 +68,10 @@ export async function openExport(store: Store, table: ItemTable, plan: ExportPla
           count: false,
         }
         // A batch is a list page without the 100 cap, so it gets what pages get (implied bounds).
-        const rows = await listPage(view, table, page)
-        if (rows.length > 0) yield rows
-        if (rows.length < batchSize) return
-        last = rows[rows.length - 1]!.id as string
+        const rows = await listPageRows(view, table, page)
+        if (rows.values.length > 0) yield rows
+        if (rows.values.length < batchSize) return
+        last = lastValue(rows, 'id') as string
       }
     } finally {
       await close()

@@ -10,6 +10,7 @@ import { countTerms, hasTwoRanges, mayImplyBounds, withImpliedBounds, type Skews
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { toJson } from './dialect.ts'
+import { emptyRowSet, rowSetOf, selectRowSet, type RowSet } from './row-set.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
 type Row = Record<string, unknown>
@@ -20,10 +21,18 @@ type Row = Record<string, unknown>
  * item_skews in the same snapshot as the page; when they imply that nothing matches, no query runs.
  */
 export async function listPage(store: Store, table: ItemTable, plan: ListPlan): Promise<Row[]> {
-  const walk = mayImplyBounds(plan) ? withImpliedBounds(plan, await readSkews(store, table)) : plan
-  if (walk === null) return []
-  return (await pageQuery(store, table, walk).execute()) as Row[]
+  const walk = await walkOf(store, table, plan)
+  return walk === null ? [] : ((await pageQuery(store, table, walk).execute()) as Row[])
 }
+
+/** listPage's rows as arrays (row-set.ts): for pages and batches that go straight to JSON text. */
+export async function listPageRows(store: Store, table: ItemTable, plan: ListPlan): Promise<RowSet> {
+  const walk = await walkOf(store, table, plan)
+  return walk === null ? emptyRowSet : selectRowSet(pageQuery(store, table, walk))
+}
+
+const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<ListPlan | null> =>
+  mayImplyBounds(plan) ? withImpliedBounds(plan, await readSkews(store, table)) : plan
 
 /**
  * The page's SELECT. A page of one dialog sorted by _id also gets the dialog's own first and last
@@ -79,11 +88,11 @@ export async function readSnapshot<T>(store: Store, read: (snapshot: Store) => P
 }
 
 /** A page and the exact count of everything its filters match, from one snapshot. */
-export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: Row[]; total: number }> {
+export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number }> {
   const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan) : null
   if (together) return together
   return readSnapshot(store, async (snapshot) => {
-    const rows = await listPage(snapshot, table, plan)
+    const rows = await listPageRows(snapshot, table, plan)
     const total = await countMatching(snapshot, table, plan)
     return { rows, total }
   })
@@ -95,7 +104,7 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * that is not enough — no kept count is near, rows changed since it, or the page needs the skews
  * first — and the caller reads them in a transaction as usual.
  */
-async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: Row[]; total: number } | null> {
+async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number } | null> {
   if (mayImplyBounds(plan) || hasTwoRanges(plan.conditions) || store.db.isTransaction) return null
   const derivation = store.counts.derivation(store.dialect, table, plan.conditions)
   if (!derivation) return null
@@ -109,7 +118,7 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   const total = derivation.settle(rows[0]!)
   if (total === null) return null
   const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
-  return { rows: rows.filter((r) => r.id !== null).map((r) => Object.fromEntries(pageColumns.map((k) => [k, r[k]]))), total }
+  return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total }
 }
 
 /** The delta statement's columns (store/counts.ts deriveQueries), none of them a column of the listed tables. */
