@@ -20,6 +20,8 @@ export interface Latency {
   max: number
   bytesPerResponse?: number
   firstError?: string
+  /** The server's own time per answer (Server-Timing), ms, when it sends one. */
+  server?: { p50: number; p99: number }
 }
 
 export interface Budget {
@@ -29,19 +31,23 @@ export interface Budget {
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits))
 
-export function summarize(samples: number[], seconds: number, extra: Partial<Latency> = {}): Latency {
+/** p50 and p99 of some samples. */
+export function pick(samples: number[]): { p50: number; p99: number } {
   const sorted = Float64Array.from(samples).sort()
   const at = (q: number): number => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN
+  return { p50: round(at(0.5)), p99: round(at(0.99)) }
+}
+
+export function summarize(samples: number[], seconds: number, extra: Partial<Latency> = {}): Latency {
   const sum = samples.reduce((a, b) => a + b, 0)
   return {
     requests: samples.length,
     errors: 0,
     seconds: round(seconds),
     rps: Math.round(samples.length / seconds),
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
+    ...pick(samples),
     mean: round(sum / samples.length),
-    max: round(sorted[sorted.length - 1] ?? NaN),
+    max: round(samples.reduce((a, b) => Math.max(a, b), NaN)),
     ...extra,
   }
 }
@@ -78,6 +84,8 @@ interface Reply {
   bytes: number
   /** Kept when asked for, or when the status is not 200. */
   body: string | null
+  /** The server's own time (its Server-Timing header), ms. */
+  serverMs: number | null
 }
 
 function get(agent: http.Agent, port: number, path: string, headers: Record<string, string>, keep: boolean, body?: string): Promise<Reply> {
@@ -93,7 +101,9 @@ function get(agent: http.Agent, port: number, path: string, headers: Record<stri
         bytes += chunk.length
         if (keepBody) chunks.push(chunk)
       })
-      res.on('end', () => resolve({ status, bytes, body: keepBody ? Buffer.concat(chunks).toString('utf8') : null }))
+      const timing = /dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''))
+      const serverMs = timing ? Number(timing[1]) : null
+      res.on('end', () => resolve({ status, bytes, body: keepBody ? Buffer.concat(chunks).toString('utf8') : null, serverMs }))
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -121,6 +131,7 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
   try {
     const run = async (seconds: number, maxRequests: number, record: boolean) => {
       const samples: number[] = []
+      const serverSamples: number[] = []
       let issued = 0
       let errors = 0
       let bytes = 0
@@ -136,8 +147,10 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
             const reply = await get(agent, o.port, path, headers, false, o.body?.())
             const dt = performance.now() - t0
             bytes += reply.bytes
-            if (reply.status === 200 || reply.status === 201) samples.push(dt)
-            else {
+            if (reply.status === 200 || reply.status === 201) {
+              samples.push(dt)
+              if (reply.serverMs !== null) serverSamples.push(reply.serverMs)
+            } else {
               errors++
               firstError ??= `${reply.status} ${path}: ${reply.body?.slice(0, 300)}`
             }
@@ -154,6 +167,7 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
         errors,
         bytesPerResponse: Math.round(bytes / Math.max(1, samples.length + errors)),
         ...(firstError ? { firstError } : {}),
+        ...(serverSamples.length > 0 ? { server: pick(serverSamples) } : {}),
       })
     }
     await run(o.warmup ?? Math.min(0.5, o.budget.seconds / 10), Infinity, false)

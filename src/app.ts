@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
+import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
@@ -56,6 +57,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   })
 
   installErrorHandler(app)
+  serverTiming(app)
 
   await app.register(swagger, {
     // Components are named after the schemas' $id (Dialog, Message, Error), not def-N.
