@@ -11,6 +11,7 @@ import { random } from '../src/services/demo-data.ts'
 import { messageCodec } from '../src/services/message-item.ts'
 import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
+import { cliImport } from './cli-import.ts'
 import { parseSize, postgresDataset, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
 import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
@@ -201,7 +202,10 @@ async function main(): Promise<void> {
   for (const name of stores) {
     checkInterrupted()
     if (name === 'sqlite') {
-      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures })
+      log('sqlite: parley import of the data set as NDJSON…')
+      const cli = await cliImport(ds.file, dir, stats.messages)
+      log(`  ${cli.items} items (${cli.fileMb} MB) in ${cli.seconds.toFixed(1)} s = ${cli.itemsPerSecond} items/s, peak RSS ${cli.peakRssMb} MB`)
+      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli })
       const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
       cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
       storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
