@@ -5,8 +5,11 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
 import { authKeyChecker, requireAdminKey } from './http/auth.ts'
-import { installErrorHandler } from './http/error-handler.ts'
-import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
+import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
+import { clientErrorHandler } from './http/client-errors.ts'
+import { installInputGuard } from './http/input-guard.ts'
+import { parseBody, queryStringParser, type ParamLimits } from './http/params.ts'
+import { installRateLimits } from './http/rate-limit.ts'
 import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
@@ -26,21 +29,21 @@ export interface AppOptions {
 const VERSION = '0.1.0'
 
 export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
-  const limits: ParamLimits = { bodyLimit: config.server.bodyLimit, parameterLimit: config.server.parameterLimit }
+  const { server } = config
+  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit }
   const app = Fastify({
     logger: logger ?? { level: config.server.logLevel },
-    bodyLimit: config.server.bodyLimit,
-    routerOptions: {
-      // Bad query strings are answered by the list routes (which re-parse with errors); elsewhere an
-      // unparseable query string is simply empty.
-      querystringParser: (s: string) => {
-        try {
-          return parseBracketed(s, limits, 'query')
-        } catch {
-          return {}
-        }
-      },
-    },
+    bodyLimit: server.bodyLimit,
+    // Timeouts bound receiving a request, never sending the answer (a long export); docs/limits.md.
+    requestTimeout: server.requestTimeout,
+    keepAliveTimeout: server.keepAliveTimeout,
+    connectionTimeout: server.connectionTimeout,
+    // Node checks the request timeouts every connectionsCheckingInterval (30 s by default).
+    http: { maxHeaderSize: server.maxHeaderSize, headersTimeout: server.headersTimeout, connectionsCheckingInterval: Math.min(1000, server.headersTimeout) },
+    clientErrorHandler,
+    frameworkErrors,
+    // A query string that cannot be parsed is refused by the input guard (after authentication).
+    routerOptions: { querystringParser: queryStringParser(limits) },
     ajv: {
       // Unknown body fields are errors, never silently dropped; form bodies arrive as strings.
       customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true },
@@ -58,6 +61,8 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
 
   installErrorHandler(app)
   serverTiming(app)
+  installInputGuard(app)
+  installRateLimits(app, config.rateLimit)
 
   await app.register(swagger, {
     // Components are named after the schemas' $id (Dialog, Message, Error), not def-N.

@@ -20,6 +20,20 @@ export interface ServerConfig {
   readonly bodyLimit: number
   /** Most query/body parameters accepted in one request. */
   readonly parameterLimit: number
+  /** Deepest bracket nesting accepted in a parameter name (`a[b][c]` is 2). */
+  readonly bracketDepth: number
+  /** Most elements in one bracketed array parameter (`a[]=…`, `a[7]=…`), and highest index. */
+  readonly arrayLimit: number
+  /** Largest request head (request line + headers) in bytes; over it: 431. */
+  readonly maxHeaderSize: number
+  /** Time to receive a whole request (head and body), in ms; 0: none. Sending the response is not bounded. */
+  readonly requestTimeout: number
+  /** Time to receive the request head, in ms. */
+  readonly headersTimeout: number
+  /** An idle keep-alive connection is closed after this many ms. */
+  readonly keepAliveTimeout: number
+  /** A socket with no traffic either way is closed after this many ms; 0: never (a paused export reader stays). */
+  readonly connectionTimeout: number
   /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway. */
   readonly shutdownTimeout: number
 }
@@ -31,9 +45,25 @@ export interface ChatConfig {
   readonly sessionCreatesUsers: boolean
 }
 
+/** A token bucket: `perMinute` requests on average, up to `burst` at once; perMinute 0: no limit. */
+export interface RateLimit {
+  readonly perMinute: number
+  readonly burst: number
+}
+
+export interface RateLimitConfig {
+  /** Per admin key. */
+  readonly admin: RateLimit
+  /** Per session (CB-Token). */
+  readonly session: RateLimit
+  /** Buckets kept per process; past it the least recently used is dropped (it restarts full). */
+  readonly buckets: number
+}
+
 export interface Config {
   readonly store: StoreConfig
   readonly server: ServerConfig
+  readonly rateLimit: RateLimitConfig
   readonly chat: ChatConfig
 }
 
@@ -63,6 +93,26 @@ function boolean(name: string, raw: string | undefined): boolean {
   throw new Error(`${name} must be 1/true or 0/false, got ${JSON.stringify(raw)}`)
 }
 
+function rateLimit(env: Env, name: string, perMinute: number, burst: number): RateLimit {
+  const rate = integer(`PARLEY_RATE_LIMIT_${name}`, env[`PARLEY_RATE_LIMIT_${name}`], perMinute, 0, 10_000_000)
+  return Object.freeze({ perMinute: rate, burst: integer(`PARLEY_RATE_LIMIT_${name}_BURST`, env[`PARLEY_RATE_LIMIT_${name}_BURST`], burst, 1, 10_000_000) })
+}
+
+function timeouts(env: Env) {
+  const requestTimeout = integer('PARLEY_REQUEST_TIMEOUT', env.PARLEY_REQUEST_TIMEOUT, 60_000, 0, 3_600_000)
+  const headersTimeout = integer('PARLEY_HEADERS_TIMEOUT', env.PARLEY_HEADERS_TIMEOUT, Math.min(30_000, requestTimeout || 30_000), 1, 3_600_000)
+  // Node refuses a head timeout longer than the whole-request one.
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    throw new Error(`PARLEY_HEADERS_TIMEOUT (${headersTimeout}) must not be over PARLEY_REQUEST_TIMEOUT (${requestTimeout})`)
+  }
+  return {
+    requestTimeout,
+    headersTimeout,
+    keepAliveTimeout: integer('PARLEY_KEEP_ALIVE_TIMEOUT', env.PARLEY_KEEP_ALIVE_TIMEOUT, 72_000, 1, 3_600_000),
+    connectionTimeout: integer('PARLEY_CONNECTION_TIMEOUT', env.PARLEY_CONNECTION_TIMEOUT, 0, 0, 86_400_000),
+  }
+}
+
 export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.PARLEY_DATABASE_URL ?? null
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -86,6 +136,17 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       bodyLimit: integer('PARLEY_BODY_LIMIT', env.PARLEY_BODY_LIMIT, 1024 * 1024, 1024, 1024 * 1024 * 1024),
       parameterLimit: integer('PARLEY_PARAMETER_LIMIT', env.PARLEY_PARAMETER_LIMIT, 1000, 10, 100000),
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
+      bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
+      arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
+      maxHeaderSize: integer('PARLEY_MAX_HEADER_SIZE', env.PARLEY_MAX_HEADER_SIZE, 16 * 1024, 1024, 1024 * 1024),
+      ...timeouts(env),
+    }),
+    // Generous defaults: an admin paging loop at ~1 ms a page, or a chat client's bursts, are not
+    // throttled; a runaway script or a leaked key is.
+    rateLimit: Object.freeze({
+      admin: rateLimit(env, 'ADMIN', 60_000, 2_000),
+      session: rateLimit(env, 'SESSION', 1_200, 300),
+      buckets: integer('PARLEY_RATE_LIMIT_BUCKETS', env.PARLEY_RATE_LIMIT_BUCKETS, 100_000, 100, 10_000_000),
     }),
     chat: Object.freeze({ authKey, sessionCreatesUsers: boolean('PARLEY_SESSION_CREATES_USERS', env.PARLEY_SESSION_CREATES_USERS) }),
   })

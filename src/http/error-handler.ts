@@ -1,6 +1,6 @@
 // Every failure leaves as ConnectyCube's `{"errors": …}` with a 4xx that says what to fix; anything
 // unexpected is logged in full and answered with a masked 500 (no stack, no SQL).
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, isStatementTimeout } from '../errors.ts'
 
 interface ValidationIssue {
@@ -46,4 +46,13 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ errors: [`No route ${request.method} ${request.url.split('?')[0]}`] })
   })
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a path parameter that is not valid
+ * percent-encoded UTF-8, one over maxParamLength): the same `{"errors": …}` shape, naming the path.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400
+  reply.status(status).send({ errors: { path: [error.message] } })
 }

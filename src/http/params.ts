@@ -4,38 +4,76 @@
 import qs from 'qs'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors.ts'
+import { findUnstorable } from '../services/storable-text.ts'
 
+/** The configured bounds of one request's parameters (PARLEY_* in config.ts, docs/limits.md). */
 export interface ParamLimits {
   readonly bodyLimit: number
   readonly parameterLimit: number
+  readonly bracketDepth: number
+  readonly arrayLimit: number
 }
 
 /** Bounds every parse: too many parameters, deep brackets or long arrays are rejected, not truncated. */
-const DEPTH = 5
 const options = (limits: ParamLimits): qs.IParseOptions => ({
-  depth: DEPTH,
+  depth: limits.bracketDepth,
   strictDepth: true,
-  arrayLimit: 1000,
+  arrayLimit: limits.arrayLimit,
   parameterLimit: limits.parameterLimit,
   throwOnLimitExceeded: true,
   allowPrototypes: false,
   plainObjects: true,
 })
 
+/** Parameter names (as written) with a `__proto__` segment: qs would drop them without a word. */
+function protoKeys(text: string): string[] {
+  if (!text.includes('__proto__') && !/%5f%5fproto%5f%5f/i.test(text)) return []
+  return text
+    .split('&')
+    .map((pair) => decodeKey(pair.split('=')[0] ?? ''))
+    .filter((key) => key.split(/[[\].]/).includes('__proto__'))
+}
+
 export function parseBracketed(text: string, limits: ParamLimits, where: string): Record<string, unknown> {
+  const proto = protoKeys(text)
+  if (proto.length > 0) {
+    throw new AppError('bad_parameter', Object.fromEntries(proto.map((key) => [key, ['__proto__ is not an accepted parameter name']])))
+  }
   try {
     return qs.parse(text, options(limits)) as Record<string, unknown>
   } catch (error) {
     // Too deep a nesting is one parameter's fault: name it, as every other parameter error does.
     const tooDeep = text
-      .split('&')
+      .split('&', limits.parameterLimit + 1)
       .map((pair) => decodeKey(pair.split('=')[0] ?? ''))
-      .filter((key) => (key.match(/\[/g)?.length ?? 0) > DEPTH)
+      .filter((key) => (key.match(/\[/g)?.length ?? 0) > limits.bracketDepth)
     if (tooDeep.length > 0) {
-      throw new AppError('bad_parameter', Object.fromEntries(tooDeep.map((key) => [key, [`brackets nested more than ${DEPTH} deep`]])))
+      throw new AppError('bad_parameter', Object.fromEntries(tooDeep.map((key) => [key, [`brackets nested more than ${limits.bracketDepth} deep`]])))
     }
     throw new AppError('bad_parameter', { [where]: [(error as Error).message] })
   }
+}
+
+/** Where a query string that failed to parse keeps its error, for checkParsedQuery to throw. */
+const QUERY_ERROR = Symbol('query error')
+
+/**
+ * Fastify's querystringParser must return an object; a query string that cannot be parsed returns
+ * one holding the error instead, thrown by checkParsedQuery before validation (so after auth).
+ */
+export function queryStringParser(limits: ParamLimits) {
+  return (text: string): Record<string | symbol, unknown> => {
+    try {
+      return parseBracketed(text, limits, 'query')
+    } catch (error) {
+      return { [QUERY_ERROR]: error }
+    }
+  }
+}
+
+export function checkParsedQuery(request: FastifyRequest): void {
+  const error = (request.query as Record<symbol, unknown> | undefined)?.[QUERY_ERROR]
+  if (error !== undefined) throw error
 }
 
 function decodeKey(key: string): string {
@@ -102,6 +140,9 @@ export async function listParams(request: FastifyRequest, limits: ParamLimits): 
   const text = request.method === 'GET' ? await readGetBody(request, limits.bodyLimit) : null
   if (text === null) return fromQuery
   const fromBody = asParams(parseBody(text, request.headers['content-type'], limits)) as Record<string, unknown>
+  // The query string was checked by the input guard; a GET body is read only here.
+  const bad = findUnstorable(fromBody)
+  if (bad) throw new AppError('bad_parameter', { [bad.path || 'body']: [bad.reason] })
   const both = Object.keys(fromBody).filter((k) => Object.hasOwn(fromQuery, k))
   if (both.length > 0) {
     throw new AppError('bad_parameter', Object.fromEntries(both.map((k) => [k, ['given in both the query string and the body']])))

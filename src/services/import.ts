@@ -9,6 +9,7 @@ import type { ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item, ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
+import { findUnstorable } from './storable-text.ts'
 
 export type ImportKind = 'dialogs' | 'messages'
 export const CODEC_OF: Record<ImportKind, ItemCodec> = { dialogs: dialogCodec, messages: messageCodec }
@@ -145,6 +146,12 @@ export async function importItems(
     for await (const entry of source) {
       if (isRejection(entry)) {
         report.rejected.push(entry)
+        continue
+      }
+      // Refused on both stores alike: PostgreSQL would fail the whole batch on it (storable-text.ts).
+      const bad = findUnstorable(entry.value)
+      if (bad) {
+        report.rejected.push({ where: entry.where, reason: `${bad.path}: ${bad.reason}` })
         continue
       }
       const result = codec.fromItem(entry.value)

@@ -17,7 +17,9 @@ export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', descri
 
 export const ErrorBody = Type.Object(
   {
-    errors: Type.Union([Type.Array(Type.String()), Type.Record(Type.String(), Type.Array(Type.String()))], {
+    // additionalProperties, not Type.Record: its "^.*$" pattern made the serialiser drop a name
+    // holding a line break (`.` stops at one), answering {"errors": {}}.
+    errors: Type.Union([Type.Array(Type.String()), Type.Object({}, { additionalProperties: Type.Array(Type.String()) })], {
       description: 'Messages, or messages per parameter name',
     }),
   },

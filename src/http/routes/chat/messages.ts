@@ -72,7 +72,11 @@ export function messageRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
       response: { 200: UnreadAnswer, ...errorResponses },
     }),
     validatorCompiler: () => () => true,
-    handler: async (request, reply) => reply.serializer(JSON.stringify).send(await unreadMessages(store, userOf(request), await listParams(request, deps.limits))),
+    // Read first: a serializer set before a parameter error would send that error without a content type.
+    handler: async (request, reply) => {
+      const answer = await unreadMessages(store, userOf(request), await listParams(request, deps.limits))
+      return reply.serializer(JSON.stringify).send(answer)
+    },
   })
 
   const update = (withId: boolean) => ({
