@@ -66,7 +66,8 @@ export async function startParley(storeArgs: string[]): Promise<Server> {
   const port = await freePort()
   const child = spawn(process.execPath, ['bin/parley.js', 'serve', ...storeArgs, '--host', '127.0.0.1', '--port', String(port)], {
     cwd: ROOT,
-    env: childEnv({ PARLEY_LOG_LEVEL: 'warn' }),
+    // Rate limiting off: the benchmarks measure parley, not the limiter.
+    env: childEnv({ PARLEY_LOG_LEVEL: 'warn', PARLEY_RATE_LIMIT_ADMIN: '0', PARLEY_RATE_LIMIT_SESSION: '0' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''

@@ -31,6 +31,7 @@ export const errorResponses = {
   401: ErrorBody,
   413: ErrorBody,
   415: ErrorBody,
+  429: ErrorBody,
 }
 
 export function listEnvelope(item: TSchema) {
