@@ -242,4 +242,19 @@ describe.runIf(pgUrl)('parley import --database-url (postgres)', () => {
     const dialogs = await server.get('/admin/chat/list')
     expect(dialogs.json.items).toStrictEqual([dialog])
   })
+
+  it('rejects a record PostgreSQL cannot store by itself, naming it, and imports the rest of its batch', async () => {
+    const dialogId = objectId(1669554900)
+    const good = messageItem(dialogId, 1669554901)
+    // JSON.stringify writes the NUL and the lone surrogate as \u escapes, as an export would.
+    const withNul = messageItem(dialogId, 1669554902, { message: 'a\u0000b' })
+    const withSurrogate = messageItem(dialogId, 1669554903, { extra: { note: 'x\ud800' } })
+    const r = await runParley(['import', 'messages', file(ndjson([withNul, good, withSurrogate])), '--database-url', pg.url])
+    expect(r.stderr).toMatch(/Imported 1 messages?, rejected 2\b/)
+    expect(r.stderr).toMatch(/line 1\b.*message: contains a NUL character/)
+    expect(r.stderr).toMatch(/line 3\b.*extra\.note: contains an unpaired UTF-16 surrogate/)
+    store ??= openStore({ databaseUrl: pg.url, poolSize: 2 })
+    server ??= await startServer(store)
+    expect(await messagesOf(server, dialogId)).toStrictEqual([good])
+  })
 })
