@@ -30,7 +30,7 @@ const VERSION = '0.1.0'
 
 export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
   const { server } = config
-  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit }
+  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit, listLimit: server.listLimit }
   const app = Fastify({
     logger: logger ?? { level: config.server.logLevel },
     bodyLimit: server.bodyLimit,

@@ -1,5 +1,6 @@
 // One typed, frozen configuration, built from the environment and CLI flags. Flags win over the
 // environment; a bad value stops the program with a message naming it, never a silent default.
+import { MAX_LIST } from './query/plan.ts'
 
 export interface StoreConfig {
   /** SQLite file (the embedded default); ignored when `databaseUrl` is set. */
@@ -24,6 +25,8 @@ export interface ServerConfig {
   readonly bracketDepth: number
   /** Most elements in one bracketed array parameter (`a[]=…`, `a[7]=…`), and highest index. */
   readonly arrayLimit: number
+  /** Most values in one in / nin / all list of a list filter; at most the API's own 1000 (query/plan.ts). */
+  readonly listLimit: number
   /** Largest request head (request line + headers) in bytes; over it: 431. */
   readonly maxHeaderSize: number
   /** Time to receive a whole request (head and body), in ms; 0: none. Sending the response is not bounded. */
@@ -138,6 +141,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
+      listLimit: integer('PARLEY_LIST_LIMIT', env.PARLEY_LIST_LIMIT, MAX_LIST, 1, MAX_LIST),
       maxHeaderSize: integer('PARLEY_MAX_HEADER_SIZE', env.PARLEY_MAX_HEADER_SIZE, 16 * 1024, 1024, 1024 * 1024),
       ...timeouts(env),
     }),

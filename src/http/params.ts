@@ -12,6 +12,8 @@ export interface ParamLimits {
   readonly parameterLimit: number
   readonly bracketDepth: number
   readonly arrayLimit: number
+  /** Values in one in / nin / all list; the list language's own ceiling (MAX_LIST) stays above it. */
+  readonly listLimit: number
 }
 
 /** Bounds every parse: too many parameters, deep brackets or long arrays are rejected, not truncated. */
@@ -133,12 +135,31 @@ async function readGetBody(request: FastifyRequest, limit: number): Promise<stri
   return Buffer.concat(chunks).toString('utf8')
 }
 
+const LIST_OPS = new Set(['in', 'nin', 'all'])
+
+/** Refuses an in / nin / all list longer than PARLEY_LIST_LIMIT, naming it as the list language does. */
+function checkListLengths(params: Record<string, unknown>, max: number, prefix = ''): void {
+  for (const [key, value] of Object.entries(params)) {
+    const name = prefix === '' ? key : `${prefix}[${key}]`
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      checkListLengths(value as Record<string, unknown>, max, name)
+      continue
+    }
+    if (!LIST_OPS.has(key) || prefix === '') continue
+    const count = typeof value === 'string' ? value.split(',', max + 1).length : Array.isArray(value) ? value.length : 0
+    if (count > max) throw new AppError('bad_parameter', { [name]: [`at most ${max} values`] })
+  }
+}
+
 /** Query string and GET body merged; a parameter given in both is an error rather than a guess. */
 export async function listParams(request: FastifyRequest, limits: ParamLimits): Promise<Record<string, unknown>> {
   const at = request.url.indexOf('?')
   const fromQuery = at === -1 ? {} : parseBracketed(request.url.slice(at + 1), limits, 'query')
   const text = request.method === 'GET' ? await readGetBody(request, limits.bodyLimit) : null
-  if (text === null) return fromQuery
+  if (text === null) {
+    checkListLengths(fromQuery, limits.listLimit)
+    return fromQuery
+  }
   const fromBody = asParams(parseBody(text, request.headers['content-type'], limits)) as Record<string, unknown>
   // The query string was checked by the input guard; a GET body is read only here.
   const bad = findUnstorable(fromBody)
@@ -147,5 +168,7 @@ export async function listParams(request: FastifyRequest, limits: ParamLimits): 
   if (both.length > 0) {
     throw new AppError('bad_parameter', Object.fromEntries(both.map((k) => [k, ['given in both the query string and the body']])))
   }
-  return { ...fromQuery, ...fromBody }
+  const merged = { ...fromQuery, ...fromBody }
+  checkListLengths(merged, limits.listLimit)
+  return merged
 }

@@ -1,6 +1,7 @@
 // The configurable request limits (docs/limits.md) take effect: a server started with small values
 // refuses what a default one accepts, with the documented status and the parameter named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
 import { send, startServer, type Answer, type TestServer } from '../helpers/app.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
@@ -10,6 +11,7 @@ const SMALL = {
   PARLEY_BRACKET_DEPTH: '2',
   PARLEY_ARRAY_LIMIT: '5',
   PARLEY_MAX_HEADER_SIZE: '2048',
+  PARLEY_LIST_LIMIT: '3',
 }
 
 const errorsOf = (r: Answer): Record<string, string[]> => r.json.errors
@@ -45,6 +47,24 @@ for (const kind of STORES) {
       expect(r.status).toBe(400)
       expect(r.text).toMatch(/Array limit exceeded/)
       expect((await normal.get(q)).status).toBe(200)
+    })
+
+    it('in / nin / all list length, comma-separated or as an array, in the query or a GET body', async () => {
+      const ids = ['61721539107bd9002fdb84e1', '61721539107bd9002fdb84e2', '61721539107bd9002fdb84e3', '61721539107bd9002fdb84e4']
+      const answers = [
+        await small.get('/admin/chat/messages/list?sender_id[in]=1,2,3,4'),
+        await small.get('/admin/chat/messages/list', { body: 'sender_id[nin]=1,2,3,4' }),
+        await small.get('/admin/chat/list', { body: { _id: { in: ids } } }),
+        await small.get(`/admin/chat/export?${ids.map((id) => `_id[in][]=${id}`).join('&')}`),
+      ]
+      const names = ['sender_id[in]', 'sender_id[nin]', '_id[in]', '_id[in]']
+      answers.forEach((r, i) => {
+        expect(r.status, r.text).toBe(400)
+        expect(errorsOf(r)).toEqual({ [names[i]!]: ['at most 3 values'] })
+      })
+      expect((await small.get('/admin/chat/messages/list?sender_id[in]=1,2,3')).status).toBe(200)
+      expect((await normal.get('/admin/chat/messages/list?sender_id[in]=1,2,3,4')).status).toBe(200)
+      expect(() => loadConfig({ PARLEY_LIST_LIMIT: '1001' })).toThrow(/PARLEY_LIST_LIMIT/)
     })
 
     it('parameter count, in the query string and in a form body', async () => {
