@@ -8,7 +8,7 @@ import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
-import { parseBody, queryStringParser, type ParamLimits } from './http/params.ts'
+import { checkJsonDepth, parseBody, queryStringParser, type ParamLimits } from './http/params.ts'
 import { installRateLimits } from './http/rate-limit.ts'
 import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
@@ -30,7 +30,7 @@ const VERSION = '0.1.0'
 
 export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
   const { server } = config
-  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit, listLimit: server.listLimit }
+  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit, listLimit: server.listLimit, jsonDepth: server.jsonDepth }
   const app = Fastify({
     logger: logger ?? { level: config.server.logLevel },
     bodyLimit: server.bodyLimit,
@@ -48,6 +48,18 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
       // Unknown body fields are errors, never silently dropped; form bodies arrive as strings.
       customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true, useDefaults: true },
     },
+  })
+
+  // Fastify's own JSON parser (refusing __proto__ / constructor.prototype keys), behind a depth bound.
+  const json = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string, limits.jsonDepth)
+    } catch (error) {
+      return done(error as AppError, undefined)
+    }
+    json(request, body as string, done)
   })
 
   // curl's -d sends a form content type even for JSON text (the documented Dialog Update example).

@@ -27,6 +27,8 @@ export interface ServerConfig {
   readonly arrayLimit: number
   /** Most values in one in / nin / all list of a list filter; at most the API's own 1000 (query/plan.ts). */
   readonly listLimit: number
+  /** Deepest nesting of arrays and objects in a JSON body. */
+  readonly jsonDepth: number
   /** Largest request head (request line + headers) in bytes; over it: 431. */
   readonly maxHeaderSize: number
   /** Time to receive a whole request (head and body), in ms; 0: none. Sending the response is not bounded. */
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
       listLimit: integer('PARLEY_LIST_LIMIT', env.PARLEY_LIST_LIMIT, MAX_LIST, 1, MAX_LIST),
+      jsonDepth: integer('PARLEY_JSON_DEPTH', env.PARLEY_JSON_DEPTH, 32, 2, 1000),
       maxHeaderSize: integer('PARLEY_MAX_HEADER_SIZE', env.PARLEY_MAX_HEADER_SIZE, 16 * 1024, 1024, 1024 * 1024),
       ...timeouts(env),
     }),

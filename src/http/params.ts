@@ -14,6 +14,28 @@ export interface ParamLimits {
   readonly arrayLimit: number
   /** Values in one in / nin / all list; the list language's own ceiling (MAX_LIST) stays above it. */
   readonly listLimit: number
+  /** Deepest nesting of arrays and objects in a JSON body. */
+  readonly jsonDepth: number
+}
+
+/**
+ * Refuses JSON nested deeper than `max` before it is parsed: JSON.parse takes any depth, but every
+ * walk of the result after it (validation, the text checks, serialisation) recurses, and a 1 MB body
+ * of `[[[[…` would overflow the stack there, a 500. One pass over the text, skipping strings.
+ */
+export function checkJsonDepth(text: string, max: number): void {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) throw new AppError('bad_parameter', { body: [`JSON nested more than ${max} deep`] })
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
 }
 
 /** Bounds every parse: too many parameters, deep brackets or long arrays are rejected, not truncated. */
@@ -105,6 +127,7 @@ export function parseBody(text: string, contentType: string | undefined, limits:
   const trimmed = text.trim()
   if (trimmed === '') return {}
   if (type === 'application/json' || (type === 'application/x-www-form-urlencoded' && /^[{[]/.test(trimmed))) {
+    checkJsonDepth(trimmed, limits.jsonDepth)
     let parsed: unknown
     try {
       parsed = JSON.parse(trimmed)

@@ -122,6 +122,22 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
 const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
 
 /**
+ * One item through the codec, or why not. Text PostgreSQL cannot store is refused on both stores
+ * alike (storable-text.ts), as it would otherwise fail the whole batch there; an item nested too
+ * deep for the walks (a stack overflow) is that item's problem too, not the import's.
+ */
+function checked(codec: ItemCodec, value: unknown): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
+  try {
+    const bad = findUnstorable(value)
+    if (bad) return { errors: [`${bad.path}: ${bad.reason}`] }
+    return codec.fromItem(value)
+  } catch (error) {
+    if (error instanceof RangeError) return { errors: [`cannot be read: ${error.message}`] }
+    throw error
+  }
+}
+
+/**
  * Validates and upserts everything `source` yields, BATCH rows per transaction. Within one run a
  * later item with the same _id replaces an earlier one, as the upsert would across runs.
  */
@@ -148,13 +164,7 @@ export async function importItems(
         report.rejected.push(entry)
         continue
       }
-      // Refused on both stores alike: PostgreSQL would fail the whole batch on it (storable-text.ts).
-      const bad = findUnstorable(entry.value)
-      if (bad) {
-        report.rejected.push({ where: entry.where, reason: `${bad.path}: ${bad.reason}` })
-        continue
-      }
-      const result = codec.fromItem(entry.value)
+      const result = checked(codec, entry.value)
       if ('errors' in result) {
         report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
         continue

@@ -26,6 +26,8 @@ const WORST: Array<[string, string?, string?, string?]> = [
   ['brackets 100 deep (query)', deep(100)],
   ['brackets 100 deep (form)', undefined, deep(100), 'application/x-www-form-urlencoded'],
   ['JSON 100 deep', undefined, deepJson, 'application/json'],
+  ['JSON 400k deep (1 MB of brackets)', undefined, `{"message":${'['.repeat(400_000)}${']'.repeat(400_000)}}`, 'application/json'],
+  ['JSON 100k deep in a form', undefined, '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000), 'application/x-www-form-urlencoded'],
   ['a[]=x ×100k (query)', many(100_000, () => 'a[]=x')],
   ['a[]=x ×100k (form)', undefined, many(100_000, () => 'a[]=x'), 'application/x-www-form-urlencoded'],
   ['a[99999]=x', 'a[99999]=x'],

@@ -67,5 +67,13 @@ for (const kind of STORES) {
       expect(messages).toEqual({ imported: 0, rejected: [{ where: 'line 1', reason: 'message: contains an unpaired UTF-16 surrogate (not valid Unicode)' }] })
       expect((await server.get(`/admin/chat/list?_id=${good._id}`)).json.items).toHaveLength(1)
     })
+
+    it('import rejects a record nested too deep to walk by itself, and keeps the others', async () => {
+      const deep = { ...dialogItem(1700000011), extra: JSON.parse('['.repeat(200_000) + ']'.repeat(200_000)) as unknown }
+      const fine = dialogItem(1700000012)
+      const report = await importItems(db.store, 'dialogs', [{ where: 'item 1', value: deep }, { where: 'item 2', value: fine }])
+      expect(report.imported).toBe(1)
+      expect(report.rejected).toEqual([{ where: 'item 1', reason: expect.stringMatching(/^cannot be read: Maximum call stack/) }])
+    })
   })
 }
