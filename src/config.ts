@@ -152,7 +152,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
     // throttled; a runaway script or a leaked key is.
     rateLimit: Object.freeze({
       admin: rateLimit(env, 'ADMIN', 60_000, 2_000),
-      session: rateLimit(env, 'SESSION', 1_200, 300),
+      session: rateLimit(env, 'SESSION', 6_000, 1_000),
       buckets: integer('PARLEY_RATE_LIMIT_BUCKETS', env.PARLEY_RATE_LIMIT_BUCKETS, 100_000, 100, 10_000_000),
     }),
     chat: Object.freeze({ authKey, sessionCreatesUsers: boolean('PARLEY_SESSION_CREATES_USERS', env.PARLEY_SESSION_CREATES_USERS) }),
