@@ -5,7 +5,9 @@ import os from 'node:os'
 import { join } from 'node:path'
 import type { DatasetStats, ImportFigures } from './dataset.ts'
 import { ROOT } from './dataset.ts'
+import type { DurabilityResult } from './durability.ts'
 import type { Latency, LoopFigures, SqliteFloor, StreamFigures } from './measure.ts'
+import type { SoakResult } from './soak.ts'
 
 export interface Machine {
   cpu: string
@@ -54,6 +56,10 @@ export interface Results {
   dataset: DatasetStats
   floors: { sqlite: SqliteFloor; http: { c1: Latency; c32: Latency }; keysetLoop: LoopFigures }
   stores: StoreResult[]
+  /** The mixed-load soak per store (bench/soak.ts), when run. */
+  soak?: SoakResult[]
+  /** The crash durability run per store (bench/durability.ts), when run. */
+  durability?: DurabilityResult[]
 }
 
 export function machine(sqlite: string, postgres: string | null): Machine {
