@@ -6,12 +6,13 @@
 // item twice, and nothing that never existed, in any version (text, name) that never existed.
 // loop.test.ts covers new items arriving between pages (inserts only, by import) and export.test.ts
 // one snapshot under inserts and one change; this adds deletes, edits and dialog updates made
-// through the HTTP API at the same time as the reads.
+// through the HTTP API at the same time as the reads, and `parley export` (both modes) as a reader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminClient } from '../../src/client/index.ts'
 import { random } from '../../src/services/demo-data.ts'
 import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
+import { runParley } from '../cli/run.ts'
 import { send } from '../helpers/app.ts'
 import { startChatServer, type ChatServer, type ChatUser } from '../helpers/chat.ts'
 import { dialogItem } from '../helpers/factories.ts'
@@ -212,6 +213,16 @@ for (const kind of STORES) {
           if (got.length % 50 === 0) await writesPass(2)
         }
         expectMessages(got, new Set(ledger.deleting), () => true)
+      })
+    }
+
+    for (const flags of [[], ['--paged']]) {
+      it(`parley export messages${flags.map((f) => ` ${f}`).join('')}: the CLI, a process of its own`, async () => {
+        const before = ledger.writes
+        const run = await runParley(['export', 'messages', '--url', server.url, '--key', server.key, ...flags])
+        expect(run.code, run.stderr).toBe(0)
+        expect(ledger.writes).toBeGreaterThan(before)
+        expectMessages(run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Item), new Set(ledger.deleting), () => true)
       })
     }
 
