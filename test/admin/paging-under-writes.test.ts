@@ -142,7 +142,7 @@ for (const kind of STORES) {
       base = [...ledger.created]
       const rnd = random(SEED)
       writers = Promise.all([...users.map((u, i) => guarded(writer(u, random(SEED * 100 + i)))), guarded(operator(rnd))]).then(() => {})
-    })
+    }, 180_000)
     afterAll(async () => {
       stop = true
       await writers
@@ -217,7 +217,8 @@ for (const kind of STORES) {
     }
 
     for (const flags of [[], ['--paged']]) {
-      it(`parley export messages${flags.map((f) => ` ${f}`).join('')}: the CLI, a process of its own`, async () => {
+      // A process of its own starts slowly on a busy machine: more time than the default.
+      it(`parley export messages${flags.map((f) => ` ${f}`).join('')}: the CLI, a process of its own`, { timeout: 120_000 }, async () => {
         const before = ledger.writes
         const run = await runParley(['export', 'messages', '--url', server.url, '--key', server.key, ...flags])
         expect(run.code, run.stderr).toBe(0)
