@@ -27,7 +27,7 @@ export function auditAdminRequests(admin: FastifyInstance, audit: AuditLog): voi
       key_name: request.adminKey?.name ?? null,
       method: request.method,
       route: request.routeOptions.url ?? request.url.split('?')[0]!,
-      params: paramsOf(request.params, request.query, request.body),
+      params: paramsOf(request.params, request.query, request.body ?? request.getBodyParams),
       status: reply.statusCode,
       duration_us: Math.round(elapsed * 1000),
       remote: request.ip ?? null,
