@@ -111,7 +111,7 @@ describe('parley serve: first and second start on one --db file', () => {
 })
 
 describe('parley serve: SIGTERM drains', () => {
-  it('answers /ready 503 while draining, completes an in-flight request, writes its audit entry, and leaves no WAL behind', async () => {
+  it('answers /ready 503 while draining, completes an in-flight request, writes its audit entry, and leaves no WAL behind', { timeout: 120_000 }, async () => {
     const file = join(dir, 'drain.db')
     // The drain delay only orders the steps below (its log lines are waited for); nothing is timed.
     const p = serve(['--db', file, '--port', '0'], { PARLEY_DRAIN_DELAY: '5000' })
