@@ -4,6 +4,7 @@
 // (counted, logged) while the table cannot be written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
+import { PARAMS_CAP } from '../../src/http/admin-audit.ts'
 import { createAuditLog, type AuditEntry } from '../../src/services/admin-audit.ts'
 import { importValues } from '../../src/services/import.ts'
 import { createAdminKey, revokeAdminKey } from '../../src/services/keys.ts'
@@ -159,6 +160,26 @@ for (const kind of STORES) {
       const r = await audit('--prune-before', new Date(mid).toISOString())
       expect(r.stdout).toMatch(/^Deleted 2 audit entries before /)
       expect((await entries()).length).toBe(4)
+    })
+  })
+
+  describe(`admin audit params cap (${kind.name})`, () => {
+    it('keeps at most PARAMS_CAP characters of a large body, cut visibly', async () => {
+      const db = await kind.open()
+      try {
+        const server = await startServer(db.store)
+        const big = 'x'.repeat(PARAMS_CAP * 3)
+        const r = await server.call('PUT', '/admin/chat/ffffffffffffffffffffffff', { body: { name: big } })
+        expect(r.status).toBeGreaterThanOrEqual(400)
+        await server.close()
+        const [row] = await db.store.db.selectFrom('admin_audit').select(['params', 'status']).execute()
+        expect(row!.status).toBe(r.status)
+        expect(row!.params.length).toBe(PARAMS_CAP + 1)
+        expect(row!.params.startsWith('{"path":{"dialog_id":"ffffffffffffffffffffffff"},"body":{"name":"xxx')).toBe(true)
+        expect(row!.params.endsWith('x…')).toBe(true)
+      } finally {
+        await db.drop()
+      }
     })
   })
 
