@@ -4,8 +4,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
+import { auditAdminRequests } from './http/admin-audit.ts'
 import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { installErrorHandler } from './http/error-handler.ts'
+import { countRequests, createHttpMetrics } from './http/metrics.ts'
 import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
 import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
@@ -13,14 +15,24 @@ import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
 import { chatRoutes } from './http/routes/chat/index.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { operationsRoutes, type Readiness } from './http/routes/operations.ts'
+import { LOG_REDACTION } from './http/secrets.ts'
+import { createAuditLog } from './services/admin-audit.ts'
 import type { Store } from './store/connect.ts'
 import { AppError } from './errors.ts'
 
 export interface AppOptions {
   config: Config
   store: Store
-  /** pino options or false; tests pass false. */
+  /** pino options (the secret redaction is added to them) or false; tests pass false. */
   logger?: FastifyServerOptions['logger']
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** /ready answers 503 from now on (serve calls it on SIGTERM; close() does too). */
+    startDraining(): void
+  }
 }
 
 const VERSION = '0.1.0'
@@ -28,7 +40,8 @@ const VERSION = '0.1.0'
 export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
   const limits: ParamLimits = { bodyLimit: config.server.bodyLimit, parameterLimit: config.server.parameterLimit }
   const app = Fastify({
-    logger: logger ?? { level: config.server.logLevel },
+    // The redaction goes with any options given (tests pass a stream); false stays false.
+    logger: logger === false ? false : { level: config.server.logLevel, ...LOG_REDACTION, ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: config.server.bodyLimit,
     routerOptions: {
       // Bad query strings are answered by the list routes (which re-parse with errors); elsewhere an
@@ -59,6 +72,23 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   installErrorHandler(app)
   serverTiming(app)
 
+  // Operations (docs/operations.md): request metrics for every route, readiness, the admin audit log.
+  const metrics = createHttpMetrics()
+  countRequests(app, metrics)
+  const readiness: Readiness = { draining: false }
+  app.decorate('startDraining', () => {
+    readiness.draining = true
+  })
+  const audit = createAuditLog(store, { warn: (message, detail) => app.log.warn(detail ?? {}, message) })
+  app.addHook('preClose', async () => {
+    readiness.draining = true
+  })
+  // onClose runs after in-flight requests have finished, so their entries are in the last batch.
+  app.addHook('onClose', async () => {
+    metrics.close()
+    await audit.close()
+  })
+
   await app.register(swagger, {
     // Components are named after the schemas' $id (Dialog, Message, Error), not def-N.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -72,6 +102,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
         securitySchemes: {
           adminKey: { type: 'apiKey', in: 'header', name: 'CB-Administration-API-Key' },
           sessionToken: { type: 'apiKey', in: 'header', name: 'CB-Token' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'PARLEY_METRICS_TOKEN (GET /metrics only)' },
         },
       },
     },
@@ -80,7 +111,9 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   healthRoutes(app, store)
+  operationsRoutes(app, { store, readiness, metrics, metricsToken: config.server.metricsToken })
   await app.register(async (admin) => {
+    auditAdminRequests(admin, audit)
     admin.addHook('onRequest', requireAdminKey(store))
     adminDialogRoutes(admin, { store, limits })
     adminMessageRoutes(admin, { store, limits })

@@ -22,6 +22,10 @@ export interface ServerConfig {
   readonly parameterLimit: number
   /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway. */
   readonly shutdownTimeout: number
+  /** On SIGTERM, how long /ready answers 503 while requests are still served, before draining starts (docs/operations.md). */
+  readonly drainDelay: number
+  /** A bearer token that may read /metrics besides an admin key; null: only an admin key. */
+  readonly metricsToken: string | null
 }
 
 export interface ChatConfig {
@@ -63,6 +67,12 @@ function boolean(name: string, raw: string | undefined): boolean {
   throw new Error(`${name} must be 1/true or 0/false, got ${JSON.stringify(raw)}`)
 }
 
+function metricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null
+  if (!/^[\x21-\x7e]{16,200}$/.test(raw)) throw new Error('PARLEY_METRICS_TOKEN must be 16 to 200 printable characters without spaces')
+  return raw
+}
+
 export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.PARLEY_DATABASE_URL ?? null
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -86,6 +96,8 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       bodyLimit: integer('PARLEY_BODY_LIMIT', env.PARLEY_BODY_LIMIT, 1024 * 1024, 1024, 1024 * 1024 * 1024),
       parameterLimit: integer('PARLEY_PARAMETER_LIMIT', env.PARLEY_PARAMETER_LIMIT, 1000, 10, 100000),
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
+      drainDelay: integer('PARLEY_DRAIN_DELAY', env.PARLEY_DRAIN_DELAY, 0, 0, 600_000),
+      metricsToken: metricsToken(env.PARLEY_METRICS_TOKEN),
     }),
     chat: Object.freeze({ authKey, sessionCreatesUsers: boolean('PARLEY_SESSION_CREATES_USERS', env.PARLEY_SESSION_CREATES_USERS) }),
   })
