@@ -10,6 +10,7 @@ import { parseBody, parseBracketed, type ParamLimits } from './http/params.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
+import { adminUiRoutes } from './http/routes/admin-ui.ts'
 import { chatRoutes } from './http/routes/chat/index.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import type { Store } from './store/connect.ts'
@@ -20,11 +21,13 @@ export interface AppOptions {
   store: Store
   /** pino options or false; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** The built admin console (default dist/ui); tests point it at their own build. */
+  uiDir?: string
 }
 
 const VERSION = '0.1.0'
 
-export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logger, uiDir }: AppOptions): Promise<FastifyInstance> {
   const limits: ParamLimits = { bodyLimit: config.server.bodyLimit, parameterLimit: config.server.parameterLimit }
   const app = Fastify({
     logger: logger ?? { level: config.server.logLevel },
@@ -78,6 +81,8 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   healthRoutes(app, store)
+  // The console's page and assets are public (no data in them); its API calls carry the admin key.
+  adminUiRoutes(app, uiDir)
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdminKey(store))
     adminDialogRoutes(admin, { store, limits })
