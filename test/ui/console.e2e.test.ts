@@ -10,7 +10,7 @@ import type { Item } from '../../src/services/items.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
 import { dialogItem, iso, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
-import { buildConsole, CHROMIUM, hasChromium, openBrowser, type Browser } from './browser.ts'
+import { buildConsole, CHROMIUM, hasChromium, openBrowser, type Browser } from '../../scripts/chromium.ts'
 
 if (!hasChromium) console.warn(`console e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium); CI installs it`)
 

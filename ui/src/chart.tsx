@@ -4,20 +4,21 @@ import type { DayCount } from './api.ts'
 
 const WIDTH = 800
 const HEIGHT = 140
-const AXIS = 18
 
 export function DayChart({ days }: { days: DayCount[] }) {
   if (days.length === 0) return <p class="muted">No messages match these filters.</p>
   const most = Math.max(1, ...days.map((d) => d.count))
   const total = days.reduce((n, d) => n + d.count, 0)
   const slot = WIDTH / days.length
-  const bar = Math.max(1, slot * 0.8)
+  // Thin for a year of days, never a slab for a few.
+  const bar = Math.min(WIDTH / 12, Math.max(1, slot * 0.8))
   return (
     <figure class="chart" aria-label="Messages per day">
       <figcaption>
         Messages per day (UTC): {total} over {days.length} day{days.length === 1 ? '' : 's'}, busiest {most}
       </figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + AXIS}`} role="img" aria-label={`Messages per day, ${days[0]!.day} to ${days[days.length - 1]!.day}`}>
+      {/* Stretched to the pane's width (bars only, so nothing is distorted); the day labels are HTML. */}
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={`Messages per day, ${days[0]!.day} to ${days[days.length - 1]!.day}`}>
         {days.map((d, i) => {
           const h = (d.count / most) * HEIGHT
           return (
@@ -27,13 +28,11 @@ export function DayChart({ days }: { days: DayCount[] }) {
           )
         })}
         <line class="axis" x1={0} y1={HEIGHT} x2={WIDTH} y2={HEIGHT} />
-        <text class="label" x={0} y={HEIGHT + AXIS - 4}>
-          {days[0]!.day}
-        </text>
-        <text class="label" x={WIDTH} y={HEIGHT + AXIS - 4} text-anchor="end">
-          {days[days.length - 1]!.day}
-        </text>
       </svg>
+      <div class="days">
+        <span>{days[0]!.day}</span>
+        <span>{days[days.length - 1]!.day}</span>
+      </div>
     </figure>
   )
 }

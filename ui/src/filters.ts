@@ -16,8 +16,8 @@ export interface FilterField {
 }
 
 const dates = (field: string, label: string): FilterField[] => [
-  { name: `${field}_from`, label: `${label} from`, param: field, kind: 'date-from' },
-  { name: `${field}_to`, label: `${label} to`, param: field, kind: 'date-to' },
+  { name: `${field}_from`, label: `${label} from (UTC)`, param: field, kind: 'date-from' },
+  { name: `${field}_to`, label: `${label} to (UTC)`, param: field, kind: 'date-to' },
 ]
 const ids: FilterField[] = [
   { name: 'id_after', label: '_id after', param: '_id[gt]', kind: 'text', placeholder: 'ObjectId' },

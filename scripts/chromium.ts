@@ -1,12 +1,13 @@
-// Headless Chromium for the console's end-to-end tests and the screenshots: Debian's /usr/bin/chromium
+// Headless Chromium for the console's end-to-end tests (test/ui) and its screenshots (scripts/screenshots.ts): Debian's /usr/bin/chromium
 // driven by playwright-core (no browser download), with a fresh profile that is removed on close.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext } from 'playwright-core'
 import { build } from 'vite'
-import { ROOT } from '../../bench/dataset.ts'
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const CHROMIUM = '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
