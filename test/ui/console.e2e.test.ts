@@ -180,13 +180,22 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
         await expect.poll(() => field(page, 'muted by')).toBe([...(dialog.silent_ids as number[]), 300].join(', '))
       })
 
-      it("opens a dialog's messages, filters them by sender and dates, and charts them per day", async () => {
+      it("pins a message, opens the dialog's messages, filters them by sender and dates, and charts them per day", async () => {
         const dialog = talkative[0]!
         await page.locator('form.filters [name="name"]').fill(dialog.name as string)
         await page.getByRole('button', { name: 'Apply filters' }).click()
         await page.locator(`tbody tr[data-id="${dialog._id}"]`).click()
-        await page.getByRole('button', { name: "Show this dialog's messages" }).click()
         const ofDialog = messages.filter((m) => m.chat_dialog_id === dialog._id)
+        // Pin one of its messages, confirmed, and see it through the API and in the pane.
+        const pin = ofDialog[5]!._id as string
+        await page.locator('[name="pin-message"]').fill(pin)
+        await page.getByRole('button', { name: 'Pin', exact: true }).click()
+        expect(await page.getByRole('alertdialog').textContent()).toContain(`Pin message ${pin}`)
+        await page.getByRole('button', { name: 'Confirm' }).click()
+        const pinned = async () => (await server.get(`/admin/chat/list?_id=${dialog._id}`)).json.items[0].pinned_messages_ids
+        await expect.poll(pinned).toEqual([pin])
+        await expect.poll(() => field(page, 'pinned')).toBe(pin)
+        await page.getByRole('button', { name: "Show this dialog's messages" }).click()
         await expect.poll(() => total(page)).toBe(`1–20 of ${ofDialog.length}`)
 
         await page.locator('form.filters [name="sender"]').fill('12')
