@@ -1,7 +1,8 @@
 // GET /admin/ui: the admin console (ui/, built by Vite into dist/ui). The page and its assets are
 // public — they hold no data; every API call the page makes carries the admin key — so these routes
-// sit outside the admin-key hook. A handful of files, so a small handler rather than a static-file
-// plugin: one directory, no listing, nothing outside it, and a clear 503 when it was never built.
+// sit outside the admin-key hook. A handful of files, so a small handler rather than @fastify/static
+// (whose current release pulls in packages that require Node 22): one directory, no listing,
+// nothing outside it, and a clear 503 when it was never built.
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
