@@ -12,6 +12,8 @@ import { dialogItem, iso, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 import { buildConsole, CHROMIUM, hasChromium, openBrowser, type Browser } from '../../scripts/chromium.ts'
 
+// CI (.ci/run) installs Chromium and sets PARLEY_REQUIRE_CHROMIUM: there a missing browser fails, never skips.
+if (!hasChromium && process.env.PARLEY_REQUIRE_CHROMIUM) throw new Error(`${CHROMIUM} is missing and PARLEY_REQUIRE_CHROMIUM is set`)
 if (!hasChromium) console.warn(`console e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium); CI installs it`)
 
 const DAY = 86_400
@@ -77,12 +79,16 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
       let db: TestStore
       let server: TestServer
       let page: Page
+      const pageErrors: string[] = []
       beforeAll(async () => {
         db = await kind.open()
         await importValues(db.store, 'dialogs', dialogs)
         await importValues(db.store, 'messages', messages)
         server = await startServer(db.store, {}, { uiDir: built.dir })
         page = await browser.context.newPage()
+        // Anything the page logs as an error — a CSP violation, an uncaught exception — fails the run.
+        page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && pageErrors.push(m.text()))
+        page.on('pageerror', (e) => pageErrors.push(e.message))
         await page.goto(`${server.url}/admin/ui`)
       })
       afterAll(async () => {
@@ -247,6 +253,10 @@ describe.skipIf(!hasChromium)('admin console in Chromium', () => {
         expect(await field(page, 'deleted for')).toBe('50')
         expect(await field(page, 'attachments')).toBe(`video · id: ${(message.attachments as Item[])[0]!.id}`)
         expect(await field(page, 'custom parameters')).toBe('mission: take over the planet')
+      })
+
+      it('ran under the CSP without a violation or a script error', () => {
+        expect(pageErrors).toEqual([])
       })
     })
   }
