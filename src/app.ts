@@ -13,6 +13,7 @@ import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
+import { adminUiRoutes } from './http/routes/admin-ui.ts'
 import { chatRoutes } from './http/routes/chat/index.ts'
 import { healthRoutes } from './http/routes/health.ts'
 import { operationsRoutes, type Readiness } from './http/routes/operations.ts'
@@ -26,6 +27,8 @@ export interface AppOptions {
   store: Store
   /** pino options (the secret redaction is added to them) or false; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** The built admin console (default dist/ui); tests point it at their own build. */
+  uiDir?: string
 }
 
 declare module 'fastify' {
@@ -37,7 +40,7 @@ declare module 'fastify' {
 
 const VERSION = '0.1.0'
 
-export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logger, uiDir }: AppOptions): Promise<FastifyInstance> {
   const limits: ParamLimits = { bodyLimit: config.server.bodyLimit, parameterLimit: config.server.parameterLimit }
   const app = Fastify({
     // The redaction goes with any options given (tests pass a stream); false stays false.
@@ -112,6 +115,8 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
 
   healthRoutes(app, store)
   operationsRoutes(app, { store, readiness, metrics, metricsToken: config.server.metricsToken })
+  // The console's page and assets are public (no data in them); its API calls carry the admin key.
+  adminUiRoutes(app, uiDir)
   await app.register(async (admin) => {
     auditAdminRequests(admin, audit)
     admin.addHook('onRequest', requireAdminKey(store))
