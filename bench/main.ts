@@ -17,6 +17,8 @@ import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, str
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 import { createKey, startHttpFloor, startParley } from './servers.ts'
 import { idIn, shapes, URL_OF } from './shapes.ts'
+import { durability, durabilityLine, durabilityMarkdown, type DurabilityResult } from './durability.ts'
+import { soak, soakLine, soakMarkdown, type SoakResult } from './soak.ts'
 
 const HELP = `npm run bench -- [options]
   --messages N       1m (default), 10m, or a count such as 20k
@@ -26,6 +28,8 @@ const HELP = `npm run bench -- [options]
   --seed N           data set and parameter seed (default 1)
   --seconds S        time per measurement (default 3; --quick 0.3)
   --loop-seconds S   cap of each export loop (default 60; --quick 5)
+  --soak S           seconds of the mixed-load soak per store (default 180; --quick 5; 0 skips it)
+  --crash N          acknowledged writes of the crash durability run per store, over 3 kills (default 3000; --quick 200; 0 skips it)
   --quick            a smoke run: 2k messages unless --messages, short measurements, nothing written`
 
 const { values: opts } = parseArgs({
@@ -37,6 +41,8 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: '1' },
     seconds: { type: 'string' },
     'loop-seconds': { type: 'string' },
+    soak: { type: 'string' },
+    crash: { type: 'string' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -57,6 +63,14 @@ const positive = (name: string, text: string): number => {
 const seed = positive('seed', opts.seed)
 const budget: Budget = { seconds: positive('seconds', opts.seconds ?? (quick ? '0.3' : '3')), maxRequests: 100_000 }
 const loopCap = positive('loop-seconds', opts['loop-seconds'] ?? (quick ? '5' : '60'))
+const nonNegative = (name: string, text: string): number => {
+  const n = Number(text)
+  if (!(n >= 0)) throw new Error(`--${name}: expected 0 or a positive number, got ${JSON.stringify(text)}`)
+  return n
+}
+const soakSeconds = nonNegative('soak', opts.soak ?? (quick ? '5' : '180'))
+const crashWrites = Math.round(nonNegative('crash', opts.crash ?? (quick ? '200' : '3000')))
+const CRASH_KILLS = 3
 const pgUrl = opts['database-url'] ?? process.env.PARLEY_BENCH_DATABASE_URL ?? null
 const stores = opts.stores.split(',').map((s) => s.trim())
 for (const s of stores) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`--stores: unknown store ${s}`)
@@ -231,6 +245,38 @@ async function main(): Promise<void> {
     await fresh.drop()
   }
 
+  // The soak and the crash runs, each on a fresh database per store, after every other measurement.
+  const soaks: SoakResult[] = []
+  const crashes: DurabilityResult[] = []
+  for (const name of stores) {
+    for (const phase of ['soak', 'crash'] as const) {
+      if (phase === 'soak' ? soakSeconds === 0 : crashWrites === 0) continue
+      checkInterrupted()
+      let storeArgs: string[]
+      let drop: () => Promise<void>
+      if (name === 'sqlite') {
+        const fresh = mkdtempSync(join(tmpdir(), `parley-bench-${phase}-`))
+        drop = async () => rmSync(fresh, { recursive: true, force: true })
+        storeArgs = ['--db', join(fresh, `${phase}.db`)]
+      } else {
+        const database = await createPostgresDatabase(pgUrl!)
+        drop = () => database.drop()
+        storeArgs = ['--database-url', database.url]
+      }
+      cleanups.push(drop)
+      if (phase === 'soak') {
+        log(`${name}: soak, ${soakSeconds} s…`)
+        soaks.push(await soak(name, storeArgs, soakSeconds, seed, log))
+        log(soakLine(soaks.at(-1)!))
+      } else {
+        log(`${name}: crash durability, ${crashWrites} writes over ${CRASH_KILLS} kills…`)
+        crashes.push(await durability(name, storeArgs, crashWrites, CRASH_KILLS, seed, log))
+        log(durabilityLine(crashes.at(-1)!))
+      }
+      await drop()
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString().slice(0, 10),
     size,
@@ -239,8 +285,10 @@ async function main(): Promise<void> {
     dataset: stats,
     floors: { sqlite, http, keysetLoop },
     stores: storeResults,
+    ...(soaks.length > 0 ? { soak: soaks } : {}),
+    ...(crashes.length > 0 ? { durability: crashes } : {}),
   }
-  const table = markdown(results)
+  const table = markdown(results) + soakMarkdown(soaks) + durabilityMarkdown(crashes)
   process.stdout.write(`\n${table}`)
   if (quick) log('\n--quick: nothing written.')
   else log(`\nwrote ${save(results, table)} and bench/README.md`)

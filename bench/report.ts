@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import type { CliImportFigures } from './cli-import.ts'
 import type { DatasetStats, ImportFigures } from './dataset.ts'
 import { ROOT } from './dataset.ts'
+import type { DurabilityResult } from './durability.ts'
 import type { Latency, LoopFigures, SqliteFloor, StreamFigures } from './measure.ts'
+import type { SoakResult } from './soak.ts'
 
 export interface Machine {
   cpu: string
@@ -57,6 +59,10 @@ export interface Results {
   dataset: DatasetStats
   floors: { sqlite: SqliteFloor; http: { c1: Latency; c32: Latency }; keysetLoop: LoopFigures }
   stores: StoreResult[]
+  /** The mixed-load soak per store (bench/soak.ts), when run. */
+  soak?: SoakResult[]
+  /** The crash durability run per store (bench/durability.ts), when run. */
+  durability?: DurabilityResult[]
 }
 
 export function machine(sqlite: string, postgres: string | null): Machine {

@@ -4,35 +4,51 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
+import { auditAdminRequests } from './http/admin-audit.ts'
 import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
+import { countRequests, createHttpMetrics } from './http/metrics.ts'
 import { checkJsonDepth, parseBody, queryStringParser, type ParamLimits } from './http/params.ts'
 import { installRateLimits } from './http/rate-limit.ts'
 import { serverTiming } from './http/server-timing.ts'
 import { adminDialogRoutes } from './http/routes/admin/dialogs.ts'
 import { adminExportRoutes } from './http/routes/admin/export.ts'
 import { adminMessageRoutes } from './http/routes/admin/messages.ts'
+import { adminUiRoutes } from './http/routes/admin-ui.ts'
 import { chatRoutes } from './http/routes/chat/index.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { operationsRoutes, type Readiness } from './http/routes/operations.ts'
+import { LOG_REDACTION } from './http/secrets.ts'
+import { createAuditLog } from './services/admin-audit.ts'
 import type { Store } from './store/connect.ts'
 import { AppError } from './errors.ts'
 
 export interface AppOptions {
   config: Config
   store: Store
-  /** pino options or false; tests pass false. */
+  /** pino options (the secret redaction is added to them) or false; tests pass false. */
   logger?: FastifyServerOptions['logger']
+  /** The built admin console (default dist/ui); tests point it at their own build. */
+  uiDir?: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** /ready answers 503 from now on (serve calls it on SIGTERM; close() does too). */
+    startDraining(): void
+  }
 }
 
 const VERSION = '0.1.0'
 
-export async function buildApp({ config, store, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, logger, uiDir }: AppOptions): Promise<FastifyInstance> {
   const { server } = config
   const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit, listLimit: server.listLimit, jsonDepth: server.jsonDepth }
   const app = Fastify({
-    logger: logger ?? { level: config.server.logLevel },
+    // The redaction goes with any options given (tests pass a stream); false stays false.
+    logger: logger === false ? false : { level: config.server.logLevel, ...LOG_REDACTION, ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: server.bodyLimit,
     // Timeouts bound receiving a request, never sending the answer (a long export); docs/limits.md.
     requestTimeout: server.requestTimeout,
@@ -76,6 +92,23 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   installInputGuard(app)
   installRateLimits(app, config.rateLimit)
 
+  // Operations (docs/operations.md): request metrics for every route, readiness, the admin audit log.
+  const metrics = createHttpMetrics()
+  countRequests(app, metrics)
+  const readiness: Readiness = { draining: false }
+  app.decorate('startDraining', () => {
+    readiness.draining = true
+  })
+  const audit = createAuditLog(store, { warn: (message, detail) => app.log.warn(detail ?? {}, message) })
+  app.addHook('preClose', async () => {
+    readiness.draining = true
+  })
+  // onClose runs after in-flight requests have finished, so their entries are in the last batch.
+  app.addHook('onClose', async () => {
+    metrics.close()
+    await audit.close()
+  })
+
   await app.register(swagger, {
     // Components are named after the schemas' $id (Dialog, Message, Error), not def-N.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -89,6 +122,7 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
         securitySchemes: {
           adminKey: { type: 'apiKey', in: 'header', name: 'CB-Administration-API-Key' },
           sessionToken: { type: 'apiKey', in: 'header', name: 'CB-Token' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'PARLEY_METRICS_TOKEN (GET /metrics only)' },
         },
       },
     },
@@ -97,7 +131,11 @@ export async function buildApp({ config, store, logger }: AppOptions): Promise<F
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   healthRoutes(app, store)
+  operationsRoutes(app, { store, readiness, metrics, metricsToken: config.server.metricsToken })
+  // The console's page and assets are public (no data in them); its API calls carry the admin key.
+  adminUiRoutes(app, uiDir)
   await app.register(async (admin) => {
+    auditAdminRequests(admin, audit)
     admin.addHook('onRequest', requireAdminKey(store))
     adminDialogRoutes(admin, { store, limits })
     adminMessageRoutes(admin, { store, limits })

@@ -41,6 +41,10 @@ export interface ServerConfig {
   readonly connectionTimeout: number
   /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits anyway. */
   readonly shutdownTimeout: number
+  /** On SIGTERM, how long /ready answers 503 while requests are still served, before draining starts (docs/operations.md). */
+  readonly drainDelay: number
+  /** A bearer token that may read /metrics besides an admin key; null: only an admin key. */
+  readonly metricsToken: string | null
 }
 
 export interface ChatConfig {
@@ -118,6 +122,12 @@ function timeouts(env: Env) {
   }
 }
 
+function metricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null
+  if (!/^[\x21-\x7e]{16,200}$/.test(raw)) throw new Error('PARLEY_METRICS_TOKEN must be 16 to 200 printable characters without spaces')
+  return raw
+}
+
 export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.PARLEY_DATABASE_URL ?? null
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -141,6 +151,8 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       bodyLimit: integer('PARLEY_BODY_LIMIT', env.PARLEY_BODY_LIMIT, 1024 * 1024, 1024, 1024 * 1024 * 1024),
       parameterLimit: integer('PARLEY_PARAMETER_LIMIT', env.PARLEY_PARAMETER_LIMIT, 1000, 10, 100000),
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
+      drainDelay: integer('PARLEY_DRAIN_DELAY', env.PARLEY_DRAIN_DELAY, 0, 0, 600_000),
+      metricsToken: metricsToken(env.PARLEY_METRICS_TOKEN),
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
       listLimit: integer('PARLEY_LIST_LIMIT', env.PARLEY_LIST_LIMIT, MAX_LIST, 1, MAX_LIST),

@@ -1,6 +1,7 @@
 // The `parley` command: dispatch to src/cli/*. Every command takes --db / --database-url.
 import { Command } from 'commander'
 import { appCommand } from './cli/app.ts'
+import { auditCommand } from './cli/audit.ts'
 import { exportCommand } from './cli/export.ts'
 import { importCommand } from './cli/import.ts'
 import { keysCommand } from './cli/keys.ts'
@@ -19,6 +20,7 @@ program.addCommand(importCommand())
 program.addCommand(exportCommand())
 program.addCommand(migrateCommand())
 program.addCommand(appCommand())
+program.addCommand(auditCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -1,5 +1,6 @@
 // `parley serve`: migrate, make sure an admin key exists (printing a new one once), optionally load
-// the demo data, then listen. SIGINT/SIGTERM drain in-flight requests and close the store.
+// the demo data, then listen. SIGINT/SIGTERM make /ready answer 503, drain in-flight requests (the
+// admin audit log's last batch is written then) and close the store.
 import { Command } from 'commander'
 import { buildApp } from '../app.ts'
 import { loadConfig, type Flags } from '../config.ts'
@@ -51,7 +52,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
-    app.log.info(`${signal}: draining in-flight requests, then closing the store`)
+    // /ready answers 503 at once, so load balancers stop sending; with PARLEY_DRAIN_DELAY requests
+    // are still served for that long (the time a balancer takes to notice) before the listener closes.
+    app.startDraining()
+    app.log.info(`${signal}: draining: /ready answers 503; closing in ${config.server.drainDelay} ms`)
+    if (config.server.drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, config.server.drainDelay))
+    app.log.info('closing: waiting for in-flight requests, then closing the store')
     const timer = setTimeout(() => {
       app.log.error(`requests still running after ${config.server.shutdownTimeout} ms; exiting anyway`)
       process.exit(1)

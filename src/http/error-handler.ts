@@ -39,7 +39,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send({ errors: [error.message] })
     }
-    request.log.error({ err: error }, 'request failed')
+    // Headers and body help find the caller and the input; their secrets are redacted (secrets.ts).
+    request.log.error({ err: error, req: request, headers: request.headers, body: request.body }, 'request failed')
     return reply.status(500).send({ errors: ['Internal server error'] })
   })
 

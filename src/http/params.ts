@@ -175,6 +175,13 @@ function checkListLengths(params: Record<string, unknown>, max: number, prefix =
 }
 
 /** Query string and GET body merged; a parameter given in both is an error rather than a guess. */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The parameters of a GET body, once listParams has read them. */
+    getBodyParams?: Record<string, unknown>
+  }
+}
+
 export async function listParams(request: FastifyRequest, limits: ParamLimits): Promise<Record<string, unknown>> {
   const at = request.url.indexOf('?')
   const fromQuery = at === -1 ? {} : parseBracketed(request.url.slice(at + 1), limits, 'query')
@@ -187,6 +194,8 @@ export async function listParams(request: FastifyRequest, limits: ParamLimits): 
   // The query string was checked by the input guard; a GET body is read only here.
   const bad = findUnstorable(fromBody)
   if (bad) throw new AppError('bad_parameter', { [bad.path || 'body']: [bad.reason] })
+  // Fastify parses no GET body, so the admin audit log (http/admin-audit.ts) reads it from here.
+  request.getBodyParams = fromBody
   const both = Object.keys(fromBody).filter((k) => Object.hasOwn(fromQuery, k))
   if (both.length > 0) {
     throw new AppError('bad_parameter', Object.fromEntries(both.map((k) => [k, ['given in both the query string and the body']])))

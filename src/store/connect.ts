@@ -27,7 +27,19 @@ export interface Store {
    * Null when READERS are already open: each holds a connection for as long as its client reads.
    */
   openReader(): Reader | null
+  /** What /metrics shows of the connections: cheap, read from memory, never a query. */
+  stats(): StoreStats
   close(): Promise<void>
+}
+
+export interface StoreStats {
+  /** Long reads (exports) open now, and how many may be. */
+  readersOpen: number
+  readerLimit: number
+  /** PostgreSQL: the pool's connections (pg Pool totalCount / idleCount / waitingCount). */
+  pool?: { total: number; idle: number; waiting: number }
+  /** SQLite: the one writer connection is inside a transaction now. */
+  writerInTransaction?: boolean
 }
 
 /**
@@ -38,9 +50,9 @@ export interface Store {
 const readerLimit = (poolSize: number | null): number => (poolSize === null ? 8 : Math.max(1, Math.floor(poolSize / 2)))
 
 /** openReader, counted: null past the limit; close() gives the place back once. */
-function limited(limit: number, open: () => Reader): () => Reader | null {
+function limited(limit: number, open: () => Reader): { open: () => Reader | null; running: () => number } {
   let running = 0
-  return () => {
+  const openLimited = () => {
     if (running >= limit) return null
     const reader = open()
     running++
@@ -55,6 +67,7 @@ function limited(limit: number, open: () => Reader): () => Reader | null {
       },
     }
   }
+  return { open: openLimited, running: () => running }
 }
 
 export interface Reader {
@@ -90,8 +103,10 @@ function openSqlite(file: string): Store {
   database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   // :memory: has one connection: a second export would only queue behind the first.
-  const openReader = limited(file === ':memory:' ? 1 : readerLimit(null), () => sqliteReader(file, db))
-  return withCounts({ db, dialect: sqliteDialect, location: file, openReader }, () => db.destroy())
+  const limit = file === ':memory:' ? 1 : readerLimit(null)
+  const readers = limited(limit, () => sqliteReader(file, db))
+  const stats = (): StoreStats => ({ readersOpen: readers.running(), readerLimit: limit, writerInTransaction: database.open && database.inTransaction })
+  return withCounts({ db, dialect: sqliteDialect, location: file, openReader: readers.open, stats }, () => db.destroy())
 }
 
 /**
@@ -163,8 +178,14 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   // A transaction already takes a pooled connection of its own: the reader is the pool.
-  const openReader = limited(readerLimit(poolSize), () => ({ db, close: async () => {} }))
-  return withCounts({ db, dialect: postgresDialect, location, openReader }, () => db.destroy())
+  const limit = readerLimit(poolSize)
+  const readers = limited(limit, () => ({ db, close: async () => {} }))
+  const stats = (): StoreStats => ({
+    readersOpen: readers.running(),
+    readerLimit: limit,
+    pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+  })
+  return withCounts({ db, dialect: postgresDialect, location, openReader: readers.open, stats }, () => db.destroy())
 }
 
 /** Brings the schema up to date. Concurrent starts are safe (schemaChange). */
@@ -197,6 +218,12 @@ export async function schemaChange<T>(store: Store, change: () => Promise<T>): P
       await sql`select pg_advisory_unlock(727274)`.execute(conn)
     }
   })
+}
+
+/** Migrations this code knows that the database has not applied yet (for /ready). */
+export async function pendingMigrations(store: Store): Promise<number> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true })
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).length
 }
 
 /** A cheap round trip, for /health. */

@@ -63,14 +63,35 @@ function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
 
 /** The table's skew bounds (migration 0004): the min/max over its rows, or null while it has none. */
 export async function currentSkews(store: Store, table: ItemTable): Promise<Skews | null> {
-  const row = await store.db
+  const skews = skewsOf(await skewsQuery(store, table).executeTakeFirstOrThrow())
+  rememberSkews(store, table, skews)
+  return skews
+}
+
+function skewsQuery(store: Store, table: ItemTable) {
+  return store.db
     .selectFrom('item_skews')
-    .select((eb) => [eb.fn.min('id_lo').as('id_lo'), eb.fn.max('id_hi').as('id_hi'), eb.fn.min('upd_lo').as('upd_lo'), eb.fn.max('upd_hi').as('upd_hi')])
+    .select((eb) => [eb.fn.min('id_lo').as('skew_id_lo'), eb.fn.max('id_hi').as('skew_id_hi'), eb.fn.min('upd_lo').as('skew_upd_lo'), eb.fn.max('upd_hi').as('skew_upd_hi')])
     .where('tbl', '=', table)
-    .executeTakeFirst()
+}
+
+function skewsOf(row: Record<string, unknown>): Skews | null {
+  const { skew_id_lo: idLo, skew_id_hi: idHi, skew_upd_lo: updLo, skew_upd_hi: updHi } = row
   // No row yet: the table has never had one, and no bound is implied.
-  if (!row || row.id_lo === null || row.id_hi === null || row.upd_lo === null || row.upd_hi === null) return null
-  return { idLo: Number(row.id_lo), idHi: Number(row.id_hi), updLo: Number(row.upd_lo), updHi: Number(row.upd_hi) }
+  if (idLo === null || idHi === null || updLo === null || updHi === null) return null
+  return { idLo: Number(idLo), idHi: Number(idHi), updLo: Number(updLo), updHi: Number(updHi) }
+}
+
+const sameSkews = (a: Skews | null, b: Skews | null): boolean =>
+  a === b || (a !== null && b !== null && a.idLo === b.idLo && a.idHi === b.idHi && a.updLo === b.updLo && a.updHi === b.updHi)
+
+/** The skews this process read last, per table: pageWithDerivedTotal's guess. Keyed by counts, which a store's views share. */
+const lastSkews = new WeakMap<Store['counts'], Partial<Record<ItemTable, Skews | null>>>()
+
+function rememberSkews(store: Store, table: ItemTable, skews: Skews | null): void {
+  let known = lastSkews.get(store.counts)
+  if (!known) lastSkews.set(store.counts, (known = {}))
+  known[table] = skews
 }
 
 /**
@@ -100,29 +121,47 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
 
 /**
  * The page and the statement deriving its total from a kept count, as one statement: one round trip
- * instead of four (BEGIN, page, count, COMMIT), and one snapshot without a transaction. Null when
- * that is not enough — no kept count is near, rows changed since it, or the page needs the skews
- * first — and the caller reads them in a transaction as usual.
+ * instead of four to six (BEGIN, skews, page, count, COMMIT), and one snapshot without a transaction.
+ * A page whose walk takes implied bounds takes them from the skews this process read last, and the
+ * statement reads the skews of its own snapshot beside the page: when they differ (a write widened
+ * them since), its rows are not used. Null when that is not enough — no kept count is near, rows
+ * changed since it, the skews moved, or a count over two ranges would be split — and the caller reads
+ * them in a transaction as usual.
  */
 async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number } | null> {
-  if (mayImplyBounds(plan) || hasTwoRanges(plan.conditions) || store.db.isTransaction) return null
+  if (store.db.isTransaction) return null
+  // Split into several counts (keptCount): more than one statement.
+  if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
+  const guess = mayImplyBounds(plan) ? lastSkews.get(store.counts)?.[table] : undefined
+  if (guess === undefined && mayImplyBounds(plan)) return null
+  const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
+  // Nothing can match by the guess; only the skews of a snapshot may say so.
+  if (walk === null) return null
   const derivation = store.counts.derivation(store.dialect, table, plan.conditions)
   if (!derivation) return null
-  const page = pageQuery(store, table, plan)
+  const page = pageQuery(store, table, walk)
   const { column, direction } = plan.sort
   const order = sql.raw(direction)
+  const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)
   const { rows } = await sql<Row>`
-    with d as (${derivation.delta}), p as (${page})
-    select p.*, d.* from d left join p on true
+    with d as (${derivation.delta}), s as (${skews}), p as (${page})
+    select p.*, d.*, s.* from d cross join s left join p on true
     order by ${sql.ref(`p.${column}`)} ${order}, p.id ${order}`.execute(store.db)
+  if (guess !== undefined) {
+    const read = skewsOf(rows[0]!)
+    if (!sameSkews(read, guess)) {
+      rememberSkews(store, table, read)
+      return null
+    }
+  }
   const total = derivation.settle(rows[0]!)
   if (total === null) return null
   const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
   return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total }
 }
 
-/** The delta statement's columns (store/counts.ts deriveQueries), none of them a column of the listed tables. */
-const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+)$/
+/** The delta statement's columns (store/counts.ts deriveQueries) and the skews', none of them a column of the listed tables. */
+const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi)$/
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {

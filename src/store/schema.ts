@@ -151,6 +151,20 @@ export interface ItemSkewsTable {
   upd_hi: number
 }
 
+/** One admin request (migrations/0005-admin-audit.ts); `at` in ms, `params` JSON with secrets redacted. */
+export interface AdminAuditTable {
+  id: Generated<number>
+  at: number
+  key_id: number | null
+  key_name: string | null
+  method: string
+  route: string
+  params: string
+  status: number
+  duration_us: number
+  remote: string | null
+}
+
 export interface Database {
   dialogs: DialogTable
   messages: MessageTable
@@ -164,6 +178,7 @@ export interface Database {
   dialog_users: DialogUserTable
   private_pairs: PrivatePairTable
   item_skews: ItemSkewsTable
+  admin_audit: AdminAuditTable
 }
 
 export type DialogRow = Selectable<DialogTable>

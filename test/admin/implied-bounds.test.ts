@@ -193,3 +193,48 @@ for (const kind of STORES) {
     })
   })
 }
+
+// On PostgreSQL a page and its total can be one statement whose implied bounds come from the skews
+// this process read last (store/items.ts pageWithDerivedTotal). A write can widen the skews while a
+// kept count stays fresh (a count request refreshed it without reading the skews): the statement
+// must notice that its own snapshot's skews differ, and not answer from a walk that stops too soon.
+for (const kind of STORES) {
+  describe(`implied bounds from remembered skews (${kind.name})`, () => {
+    let db: TestStore
+    let server: TestServer
+    const items: Item[] = []
+    beforeAll(async () => {
+      db = await kind.open()
+      server = await startServer(db.store)
+      items.push(...skewedItems(random(5), 400, 2, { n: 0 }))
+      await importValues(db.store, 'messages', items)
+    })
+    afterAll(async () => {
+      await server.close()
+      await db.drop()
+    })
+
+    it('answers from the skews of the page’s own snapshot after a write widened them', async () => {
+      const t = FROM + SPAN - 1000
+      const expected = () => {
+        const matching = items.filter((i) => Date.parse(i.updated_at as string) > t * 1000)
+        return expectedOrder(matching, '_id', 'desc').slice(0, 20)
+      }
+      const page = () => server.get(`/admin/chat/messages/list?updated_at[gt]=${t}&sort_desc=_id&limit=20`)
+      // Reads the skews (remembered) and keeps a count of updated_at > t.
+      const first = await page()
+      expect(idsOf(first)).toEqual(expected())
+      // The oldest message, edited now: it matches, far below where the skews said matches could be.
+      const oldest = [...items].sort((a, b) => ((a._id as string) < (b._id as string) ? -1 : 1))[0]!
+      oldest.updated_at = iso(t + 100)
+      await db.store.db.updateTable('messages').set({ updated_at: (t + 100) * 1000 }).where('id', '=', oldest._id as string).execute()
+      // A count of the same filter refreshes the kept count, and reads no skews.
+      const count = await server.get(`/admin/chat/messages/list?updated_at[gt]=${t}&count=1`)
+      expect(count.json.items.count).toBe(expected().length)
+      const after = await page()
+      expect(idsOf(after)).toEqual(expected())
+      expect(idsOf(after)).toContain(oldest._id)
+      expect(after.json.total_entries).toBe(expected().length)
+    })
+  })
+}

@@ -1,6 +1,8 @@
 // `parley serve` as a child process: the URL it logs, /health, the key it prints on a first start
-// (and only then), --demo, PARLEY_DB, and a clean exit on SIGTERM.
-import { mkdtempSync, rmSync } from 'node:fs'
+// (and only then), --demo, PARLEY_DB, and a clean exit on SIGTERM: /ready answering 503 while
+// draining, an in-flight request completed, the audit log's last batch written, the WAL checkpointed.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -105,6 +107,57 @@ describe('parley serve: first and second start on one --db file', () => {
     expect(printed(second)).not.toMatch(KEYLIKE)
     expect(printed(second)).not.toMatch(/curl|Administration API key/)
     expect(await keysIn(file)).toHaveLength(1)
+  })
+})
+
+describe('parley serve: SIGTERM drains', () => {
+  it('answers /ready 503 while draining, completes an in-flight request, writes its audit entry, and leaves no WAL behind', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'drain.db')
+    // The drain delay only orders the steps below (its log lines are waited for); nothing is timed.
+    const p = serve(['--db', file, '--port', '0'], { PARLEY_DRAIN_DELAY: '5000' })
+    const url = (await p.waitFor(LISTENING))[1]!
+    const key = (await p.waitFor(KEY_LINE))[1]!
+    expect((await send(`${url}/ready`, 'GET')).status).toBe(200)
+
+    // A request whose body is still being sent when the signal arrives: in flight through the drain.
+    const body = JSON.stringify({ limit: 1 })
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(`${url}/admin/chat/list`, {
+        method: 'GET',
+        agent: false,
+        headers: { 'CB-Administration-API-Key': key, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      })
+      req.on('response', (res) => {
+        let text = ''
+        res.setEncoding('utf8').on('data', (c: string) => (text += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      })
+      req.on('error', reject)
+      req.write(body.slice(0, 5))
+      void p.waitFor(/"msg":"closing: waiting for in-flight requests/).then(() => req.end(body.slice(5)))
+    })
+
+    process.kill(p.pid, 'SIGTERM')
+    await p.waitFor(/draining: \/ready answers 503/)
+    const ready = await send(`${url}/ready`, 'GET')
+    expect([ready.status, ready.json]).toEqual([503, { errors: ['shutting down'] }])
+    expect((await send(`${url}/health`, 'GET')).status).toBe(200)
+
+    const done = await answer
+    expect(done.status, done.text).toBe(200)
+    expect(JSON.parse(done.text)).toMatchObject({ limit: 1, items: [] })
+    expect(await p.exited()).toEqual({ code: 0, signal: null })
+
+    // The store was closed cleanly: the WAL was checkpointed into the database and removed.
+    const wal = `${file}-wal`
+    expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true)
+    const store = createStore({ ...loadConfig({}).store, dbFile: file })
+    try {
+      const audited = await store.db.selectFrom('admin_audit').select(['route', 'status', 'params']).execute()
+      expect(audited).toEqual([{ route: '/admin/chat/list', status: 200, params: JSON.stringify({ body: { limit: '1' } }) }])
+    } finally {
+      await store.close()
+    }
   })
 })
 

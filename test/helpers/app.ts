@@ -61,9 +61,9 @@ export function send(url: string, method: string, options: CallOptions & { heade
   })
 }
 
-export async function startServer(store: Store, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(store: Store, env: Record<string, string> = {}, options: { uiDir?: string } = {}): Promise<TestServer> {
   const config = loadConfig(env, { port: 0 })
-  const app = await buildApp({ config, store, logger: false })
+  const app = await buildApp({ config, store, logger: false, ...options })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`

@@ -97,6 +97,8 @@ export async function inject(app: FastifyInstance, options: InjectOptions) {
 /** The answer every request must get, whatever it sent. */
 export function expectClearAnswer(r: { statusCode: number; body: string; headers: Record<string, unknown> }, what: string, protoBefore: string): void {
   const said = `${what.slice(0, 300)} → ${r.statusCode} ${r.body.slice(0, 300)}`
+  // The one 5xx that is a deployment state, not an answer to input: the admin console never built.
+  if (r.statusCode === 503 && /not built/.test(r.body)) return
   expect(r.statusCode, said).toBeLessThan(500)
   if (r.statusCode >= 400) {
     expect(String(r.headers['content-type']), said).toMatch(/^application\/json/)

@@ -39,6 +39,13 @@ describe('OpenAPI', () => {
     const line = exported.responses['200'].content['application/x-ndjson'].schema
     expect(Object.keys(line.properties ?? doc.components.schemas.Message.properties)).toEqual(expect.arrayContaining(['_id', 'chat_dialog_id']))
     expect(exported.responses['200'].headers['x-total-entries']).toBeDefined()
+    const perDay = doc.paths['/admin/chat/messages/per_day'].get
+    const perDayNames = perDay.parameters.map((p: { name: string }) => p.name)
+    expect(perDayNames).toEqual(expect.arrayContaining(['created_at[gte]', 'created_at[lt]', 'sender_id', 'chat_dialog_id', '_id[lt]']))
+    expect(perDayNames).not.toContain('limit')
+    expect(perDay.security).toEqual([{ adminKey: [] }])
+    const day = perDay.responses['200'].content['application/json'].schema
+    expect(Object.keys((day.items ?? doc.components.schemas.MessagesPerDay.items).properties)).toEqual(['day', 'count'])
     const put = doc.paths['/admin/chat/{dialog_id}'].put
     expect(Object.keys(put.requestBody.content['application/json'].schema.properties)).toEqual(
       expect.arrayContaining(['name', 'push_all', 'pull_all', 'user_id', 'is_muted']),

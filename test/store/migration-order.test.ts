@@ -10,6 +10,7 @@ import { createStore, migrate } from '../../src/store/connect.ts'
 import * as init from '../../src/store/migrations/0001-init.ts'
 import * as changeLog from '../../src/store/migrations/0002-change-log.ts'
 import * as itemSkews from '../../src/store/migrations/0004-item-skews.ts'
+import { MIGRATION_NAMES } from '../../src/store/migrations/index.ts'
 
 describe('migration order', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-order-'))
@@ -27,7 +28,8 @@ describe('migration order', () => {
         },
       })
       expect((await before.migrateToLatest()).error).toBeUndefined()
-      expect(await migrate(store)).toEqual(['0003-chat'])
+      // and whatever came after 0004 (0005-admin-audit onwards), in order
+      expect(await migrate(store)).toEqual(['0003-chat', ...MIGRATION_NAMES.filter((n) => n > '0004-item-skews')])
       expect(await migrate(store)).toEqual([])
       await store.db.selectFrom('dialog_users').selectAll().execute()
     } finally {

@@ -25,3 +25,12 @@ export const MessageSchema = Type.Object(
   { $id: 'Message', additionalProperties: true, description: 'Custom message parameters appear as extra top-level keys' },
 )
 export type Message = Static<typeof MessageSchema>
+
+/** GET /admin/chat/messages/per_day: one entry per UTC day from the first matching message's to the last's. */
+export const MessagesPerDaySchema = Type.Array(
+  Type.Object({
+    day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day of created_at, YYYY-MM-DD' }),
+    count: Type.Integer({ minimum: 0, description: 'Messages the filters match that were created that day' }),
+  }),
+  { $id: 'MessagesPerDay', description: 'Days in order, empty days included; [] when nothing matches' },
+)

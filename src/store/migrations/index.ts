@@ -5,6 +5,7 @@ import * as init from './0001-init.ts'
 import * as changeLog from './0002-change-log.ts'
 import * as chat from './0003-chat.ts'
 import * as itemSkews from './0004-item-skews.ts'
+import * as adminAudit from './0005-admin-audit.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
@@ -13,6 +14,7 @@ const STEPS: Record<string, Step> = {
   '0002-change-log': changeLog,
   '0003-chat': chat,
   '0004-item-skews': itemSkews,
+  '0005-admin-audit': adminAudit,
 }
 
 /** Every migration's name, in order. */
