@@ -119,14 +119,18 @@ const ADMIN: Record<string, { request(dialogId: string): Request; expect: string
   'GET /admin/chat/messages/list': { request: () => ({ method: 'GET', path: '/admin/chat/messages/list' }), expect: '401 401 200' },
   'GET /admin/chat/export': { request: () => ({ method: 'GET', path: '/admin/chat/export' }), expect: '401 401 200' },
   'GET /admin/chat/messages/export': { request: () => ({ method: 'GET', path: '/admin/chat/messages/export' }), expect: '401 401 200' },
+  'GET /admin/chat/messages/per_day': { request: () => ({ method: 'GET', path: '/admin/chat/messages/per_day' }), expect: '401 401 200' },
   'PUT /admin/chat/:dialog_id': { request: (id) => ({ method: 'PUT', path: `/admin/chat/${id}`, body: { name: 'by admin' } }), expect: '401 401 200' },
   // Operations: /metrics takes an admin key (or PARLEY_METRICS_TOKEN, test/ops/ready-metrics.test.ts).
   'GET /metrics': { request: () => ({ method: 'GET', path: '/metrics' }), expect: '401 401 200' },
 }
 
-/** Open to anyone by design: probes, the API description and its viewer. */
+/**
+ * Open to anyone by design: probes, the API description and its viewer, and the admin console's
+ * page and assets (no data in them; the console's own API calls carry the admin key).
+ */
 const PUBLIC = ['GET /health', 'GET /ready', 'GET /openapi.json']
-const isDocsUi = (route: string) => / \/docs(\/|$)/.test(route)
+const isDocsUi = (route: string) => / \/(docs|admin\/ui)(\/|$)/.test(route)
 
 for (const kind of STORES) {
   describe(`authorization matrix (${kind.name})`, () => {
