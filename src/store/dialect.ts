@@ -28,6 +28,14 @@ export interface Dialect {
    * snapshot without a transaction around them (PostgreSQL). SQLite runs in the process.
    */
   readonly statementsCostRoundTrips: boolean
+  /**
+   * A page of one dialog sorted by _id is also bounded by the dialog's first and last ids
+   * (store/items.ts pageQuery). PostgreSQL's cost model takes a dialog's messages to be spread evenly
+   * over all ids and otherwise walks the primary key from the newest message of the app. SQLite
+   * walks (chat_dialog_id, id) as it should without them, and with them took the dialog's last id,
+   * not the page's cursor, as the end of its walk: 3 ms a page of the 200k dialog instead of 0.4.
+   */
+  readonly boundsDialogPages: boolean
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
@@ -77,6 +85,7 @@ export const sqliteDialect: Dialect = {
   rowLocks: false,
   importSkipsRowTriggers: true,
   statementsCostRoundTrips: false,
+  boundsDialogPages: false,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
@@ -108,6 +117,7 @@ export const postgresDialect: Dialect = {
   rowLocks: true,
   importSkipsRowTriggers: false,
   statementsCostRoundTrips: true,
+  boundsDialogPages: true,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,
