@@ -31,7 +31,7 @@ for (const kind of STORES) {
       expect(r3.json.errors['updated_at[foo]']).toBeDefined()
     })
     it("says how long it took in Server-Timing, errors included", async () => {
-      for (const path of ['/admin/chat/list', '/admin/chat/list?limit=x', '/health']) {
+      for (const path of ['/admin/chat/list', '/admin/chat/list?limit=x', '/health', '/no/such/route']) {
         const r = await server.get(path)
         const timing = /^app;dur=(\d+\.\d{3})$/.exec(String(r.headers['server-timing']))
         expect(timing, `${path}: ${r.headers['server-timing']}`).not.toBeNull()
