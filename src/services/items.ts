@@ -36,12 +36,11 @@ export interface ItemCodec {
   readonly fields: readonly FieldSpec[]
   toItem(row: Row, d: Dialect): Item
   /**
-   * The JSON text of toItem(row), written straight from the row: a list page's items are sent as
-   * text without building objects, parsing JSON columns or serialising them again (decision 0006).
-   * JSON.parse of it equals toItem(row), keys in the same order (test/services/item-json.test.ts).
+   * For rows read as arrays under `columns` (store/row-set.ts), the writer of a row's JSON text:
+   * JSON.stringify(toItem(row)) written straight from the values, without building objects,
+   * parsing JSON columns or serialising them again (decision 0006); byte for byte the same
+   * (test/services/item-json.test.ts).
    */
-  toJsonText(row: Row, d: Dialect): string
-  /** toJsonText for rows read as arrays under `columns` (store/row-set.ts). */
   textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string
   /** A wire item → a row ready to insert, or the reasons it cannot be stored. */
   fromItem(input: unknown): { row: Row } | { errors: string[] }
@@ -125,8 +124,6 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return write
   }
 
-  const toJsonText = (row: Row, d: Dialect): string => textWriter(Object.keys(row), d)(Object.values(row))
-
   function fromItem(input: unknown): { row: Row } | { errors: string[] } {
     if (!isRecord(input)) return { errors: ['an item must be a JSON object'] }
     const errors: string[] = []
@@ -157,7 +154,7 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return { row }
   }
 
-  return { fields, toItem, toJsonText, textWriter, fromItem }
+  return { fields, toItem, textWriter, fromItem }
 }
 
 function keepConstant(f: FieldSpec, v: unknown, extra: Item): string | null {
