@@ -36,6 +36,9 @@ export function shapes(stats: DatasetStats): Shape[] {
     ['messages', 'chat_dialog_id (largest) + updated_at[gt]', (r) => `chat_dialog_id=${big.id}&updated_at[gt]=${timeIn(r, big)}`],
     // A range on one field, sorted by another: sort_desc=updated_at is the case the issue names.
     ['messages', '_id[lt] + updated_at[gt]', (r) => `_id[lt]=${idIn(r, m)}&updated_at[gt]=${timeIn(r, m)}`, ['sort_desc=updated_at']],
+    // One filter that stays while the cursor jumps anywhere, above and below where it matches (an
+    // operator paging one filtered view back and forth): served from the filter's ladder.
+    ['messages', '_id[lt] + updated_at[gt] (median, fixed)', (r) => `_id[lt]=${idIn(r, m)}&updated_at[gt]=${stats.medianUpdatedAt}`],
     ['dialogs', 'none', () => ''],
     ['dialogs', 'updated_at[gt]', (r) => `updated_at[gt]=${timeIn(r, d)}`],
     ['dialogs', 'created_at[lte]', (r) => `created_at[lte]=${timeIn(r, d)}`],

@@ -79,13 +79,8 @@ function implied(conditions: readonly Condition[], skews: Skews): Record<Ordered
   return { id: i, created_at: c, updated_at: u }
 }
 
-/**
- * `conditions` with the bounds `allowed` implies on `column`, keeping one bound each way on it: the
- * tightest of the given and the implied ones (a tighter implied bound implies the given one). SQLite
- * takes one bound per direction for an index range, and might take the looser. Null when no row can
- * match; the same array when nothing tighter is implied.
- */
-function tightened(conditions: readonly Condition[], column: Ordered, allowed: Interval): readonly Condition[] | null {
+/** An interval of `column` as at most two comparisons; null when no value of the column lies in it. */
+function boundsOf(column: Ordered, allowed: Interval): Cmp[] | null {
   const bounds: Cmp[] = []
   const on = { column }
   if (column === 'id') {
@@ -99,6 +94,18 @@ function tightened(conditions: readonly Condition[], column: Ordered, allowed: I
     if (Number.isFinite(allowed.lo)) bounds.push({ test: 'cmp', target: on, op: '>=', value: allowed.lo })
     if (Number.isFinite(allowed.hi)) bounds.push({ test: 'cmp', target: on, op: '<=', value: allowed.hi })
   }
+  return bounds
+}
+
+/**
+ * `conditions` with the bounds `allowed` implies on `column`, keeping one bound each way on it: the
+ * tightest of the given and the implied ones (a tighter implied bound implies the given one). SQLite
+ * takes one bound per direction for an index range, and might take the looser. Null when no row can
+ * match; the same array when nothing tighter is implied.
+ */
+function tightened(conditions: readonly Condition[], column: Ordered, allowed: Interval): readonly Condition[] | null {
+  const bounds = boundsOf(column, allowed)
+  if (bounds === null) return null
   const onColumn = (x: Condition): x is Cmp => x.test === 'cmp' && x.target.column === column && x.target.jsonKey === undefined
   const given = conditions.filter(onColumn)
   if (bounds.length === 0 || given.some((x) => x.op === '=')) return conditions
@@ -123,6 +130,24 @@ export function withImpliedBounds(plan: ListPlan, skews: Skews | null): ListPlan
   const conditions = tightened(plan.conditions, column, allowed[column])
   if (conditions === null) return null
   return conditions === plan.conditions ? plan : { ...plan, conditions }
+}
+
+/**
+ * The bounds on `column` (one of the three) that every row matching `conditions` meets, from the
+ * ranges they put on the other two: where a count's walk along that column's index can start and
+ * stop. Null when no row can match; empty when nothing is implied (no skews yet, or no range on
+ * another of the columns).
+ */
+export function boundsImpliedOn(conditions: readonly Condition[], column: string, skews: Skews | null): Condition[] | null {
+  if (skews === null || !(ORDERED as readonly string[]).includes(column)) return []
+  if (!orderedRanges(conditions).some((c) => c.target.column !== column)) return []
+  const allowed = implied(conditions, skews)
+  return allowed === null ? null : boundsOf(column as Ordered, allowed[column as Ordered])
+}
+
+/** Whether the conditions range over two or more of _id / created_at / updated_at: then a count may be bounded by the others (boundsImpliedOn). */
+export function rangesOverTwo(conditions: readonly Condition[]): boolean {
+  return new Set(orderedRanges(conditions).map((c) => c.target.column)).size > 1
 }
 
 // ---------------------------------------------------------------------------------------------

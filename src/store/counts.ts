@@ -16,6 +16,7 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import { whereOf } from '../query/apply.ts'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES } from '../query/catalogue.ts'
+import { boundsImpliedOn, type Skews } from '../query/implied.ts'
 import type { Condition } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import type { Dialect } from './dialect.ts'
@@ -139,10 +140,16 @@ function canonical(value: unknown): string {
 export const countKey = (table: CountTable, column: string, rest: readonly Condition[]): string =>
   `${table}|${column}|${rest.map(canonical).sort().join('|')}`
 
-/** A count request split into its range column, range and filter, and the key its kept counts go under. */
-function requestOf(table: CountTable, conditions: readonly Condition[]): { column: string; range: Range; rest: Condition[]; key: string } {
+/**
+ * A count request split into its range column, range and filter, and the key its kept counts go
+ * under; with the band of the range column its other ranges imply (null: nothing can match).
+ */
+function requestOf(table: CountTable, conditions: readonly Condition[], skews: Skews | null = null): { column: string; range: Range; rest: Condition[]; key: string; band: Range | null } {
   const { column, range, rest } = splitConditions(conditions, CANDIDATES[table])
-  return { column, range, rest, key: countKey(table, column, rest) }
+  // From F alone: the band must hold every row F matches, wherever the range (or a kept count's) lies.
+  const implied = boundsImpliedOn(rest, column, skews)
+  const band = implied === null ? null : splitConditions(implied, [column]).range
+  return { column, range, rest, key: countKey(table, column, rest), band }
 }
 
 /**
@@ -314,16 +321,18 @@ export class Counts {
 
   /**
    * The exact number of rows of `table` matching `conditions`, read in the snapshot of `store`'s
-   * current transaction (a read transaction: see readSnapshot in store/items.ts).
+   * current transaction (a read transaction: see readSnapshot in store/items.ts). `skews`, read in
+   * that snapshot, bound the walks along the range column when the conditions range over another
+   * ordered column too (query/implied.ts boundsImpliedOn).
    */
-  async count(store: Store, table: CountTable, conditions: readonly Condition[]): Promise<number> {
-    const { column, range, rest, key } = requestOf(table, conditions)
-    if (isEmpty(range)) {
+  async count(store: Store, table: CountTable, conditions: readonly Condition[], skews: Skews | null = null): Promise<number> {
+    const { column, range, rest, key, band } = requestOf(table, conditions, skews)
+    if (band === null || isEmpty(range) || isEmpty(intersect(range, band))) {
       this.stats.empty++
       return 0
     }
     const now = performance.now()
-    const q: CountQuery = { table, column, rest, range }
+    const q: CountQuery = { table, column, rest, range, band }
     const count = await this.countOf(store, key, q, now)
     if (column !== 'id') this.keepForIds(table, conditions, count.count, count.position, now)
     return count.count
@@ -366,7 +375,7 @@ export class Counts {
         if (typeof derived !== 'string') return this.answer(key, range, derived, now, 'rungs')
       }
     }
-    const full = await countAll(store, table, rest, column, range)
+    const full = await countAll(store, table, rest, column, intersect(range, q.band ?? ALL))
     this.stats.full++
     return this.answer(key, range, full, now, null)
   }
@@ -413,14 +422,19 @@ export class Counts {
    * row — or null when no kept count is near, or when the row says it needs more than that statement
    * (rows changed since, the log was pruned, a piece too large): then count() in a snapshot of its own.
    */
-  derivation(d: Dialect, table: CountTable, conditions: readonly Condition[]): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): number | null } | null {
-    const { column, range, rest, key } = requestOf(table, conditions)
-    if (isEmpty(range)) return null
+  derivation(
+    d: Dialect,
+    table: CountTable,
+    conditions: readonly Condition[],
+    skews: Skews | null = null,
+  ): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): number | null } | null {
+    const { column, range, rest, key, band } = requestOf(table, conditions, skews)
+    if (band === null || isEmpty(range)) return null
     const now = performance.now()
     const chosen = this.base(key, range, now)
     if (chosen === null) return null
     const base = chosen.entry
-    const queries = deriveQueries(d, { table, column, rest, range }, base, capFloor(this.ladderStep))
+    const queries = deriveQueries(d, { table, column, rest, range, band }, base, capFloor(this.ladderStep))
     return {
       delta: queries.delta,
       settle: (row) => {
@@ -555,6 +569,13 @@ export interface CountQuery {
   readonly column: string
   readonly rest: readonly Condition[]
   readonly range: Range
+  /**
+   * Where on the range column rows matching F can be at all (the bounds F's other ranges imply).
+   * Only an access path: a piece or a ladder walks range ∩ band, which holds the same matching rows
+   * but skips the ones F would reject one by one (a fixed `updated_at[gt]` with an `_id` cursor far
+   * below it walked every older message).
+   */
+  readonly band?: Range
 }
 
 /** COUNT(*) of F over the whole range, and the position it was read at. Every index may serve it. */
@@ -578,11 +599,12 @@ const walkingIndexOf = (d: Dialect, q: Pick<CountQuery, 'table' | 'column' | 're
  * column (an OFFSET hop along its index) and the exact count at or below it. Two index walks of
  * the matching rows in all; about 0.1 s per million rows on SQLite (docs/performance.md).
  */
-async function buildLadder(store: Store, q: Pick<CountQuery, 'table' | 'column' | 'rest'>, step: number, born: number): Promise<Ladder> {
+async function buildLadder(store: Store, q: Pick<CountQuery, 'table' | 'column' | 'rest' | 'band'>, step: number, born: number): Promise<Ladder> {
   const d = store.dialect
   const col = sql.ref(q.column)
-  const where = walkingIndexOf(d, q)
-  const { count: total, position } = await countAll(store, q.table, q.rest, q.column, ALL)
+  const band = q.band ?? ALL
+  const where = sql<SqlBool>`${walkingIndexOf(d, q)} and ${inRange(col, band)}`
+  const { count: total, position } = await countAll(store, q.table, q.rest, q.column, band)
   const values: RangeValue[] = []
   const counts: number[] = []
   let below = 0
@@ -624,6 +646,7 @@ export interface DeriveQueries {
  */
 export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; count: number; position: string }, minCap: number): DeriveQueries {
   const { table, column, rest, range } = q
+  const band = q.band ?? ALL
   const log = LOG[table]
   const col = sql.ref(column)
   // Pieces walk the range column's index (or (chat_dialog_id, k), …).
@@ -633,8 +656,9 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const cap = Math.max(minCap, Math.ceil(base.count / 2))
   const subtract = minus(base.range, range)
   const add = minus(range, base.range)
+  // Each piece walks only its part of the band: the rows outside it cannot match F.
   const piece = (r: Range, name: string) =>
-    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${inRange(col, r)} limit ${cap}) as piece) as ${sql.ref(name)}`
+    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${inRange(col, intersect(r, band))} limit ${cap}) as piece) as ${sql.ref(name)}`
   const pieces = [...subtract.map((r, i) => piece(r, `minus${i}`)), ...add.map((r, i) => piece(r, `plus${i}`))]
   // The log is read by position (seq / xid index), not by id. An id never changes, so for an id
   // range only changes inside it matter; a time can change, so for a time range every change does.

@@ -6,7 +6,7 @@
 // serves (store/counts.ts, docs/performance.md).
 import { CompiledQuery, sql, type SqlBool } from 'kysely'
 import { applyPage, whereOf } from '../query/apply.ts'
-import { countTerms, hasTwoRanges, mayImplyBounds, withImpliedBounds, type Skews } from '../query/implied.ts'
+import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { toJson } from './dialect.ts'
@@ -131,12 +131,13 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   if (store.db.isTransaction) return null
   // Split into several counts (keptCount): more than one statement.
   if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
-  const guess = mayImplyBounds(plan) ? lastSkews.get(store.counts)?.[table] : undefined
-  if (guess === undefined && mayImplyBounds(plan)) return null
+  const needsSkews = mayImplyBounds(plan) || rangesOverTwo(plan.conditions)
+  const guess = needsSkews ? lastSkews.get(store.counts)?.[table] : undefined
+  if (guess === undefined && needsSkews) return null
   const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
   // Nothing can match by the guess; only the skews of a snapshot may say so.
   if (walk === null) return null
-  const derivation = store.counts.derivation(store.dialect, table, plan.conditions)
+  const derivation = store.counts.derivation(store.dialect, table, plan.conditions, guess ?? null)
   if (!derivation) return null
   const page = pageQuery(store, table, walk)
   const { column, direction } = plan.sort
@@ -176,11 +177,13 @@ export async function countMatching(store: Store, table: ItemTable, plan: Pick<L
  * first split into counts over one range each where the skews allow (query/implied.ts countTerms).
  */
 async function keptCount(snapshot: Store, table: ItemTable, conditions: ListPlan['conditions']): Promise<number> {
+  // Ranges over two of the columns: the skews bound the count's walks (store/counts.ts CountQuery.band).
+  const skews = rangesOverTwo(conditions) ? await readSkews(snapshot, table) : null
   const split = hasTwoRanges(conditions) && !snapshot.counts.keeps(table, conditions)
-  const terms = split ? countTerms(conditions, await readSkews(snapshot, table)) : null
-  if (terms === null) return snapshot.counts.count(snapshot, table, conditions)
+  const terms = split ? countTerms(conditions, skews) : null
+  if (terms === null) return snapshot.counts.count(snapshot, table, conditions, skews)
   let total = 0
-  for (const term of terms) total += term.sign * (await snapshot.counts.count(snapshot, table, term.conditions))
+  for (const term of terms) total += term.sign * (await snapshot.counts.count(snapshot, table, term.conditions, skews))
   return total
 }
 

@@ -276,9 +276,13 @@ for (const kind of STORES) {
         () => ({ updated_at: { gte: at(), lt: at() } }),
         () => ({ created_at: { gt: at() }, chat_dialog_id: DIALOGS[1] }),
         () => ({ updated_at: { lte: at() }, sender_id: '4980089' }),
+        // A fixed time filter with a cursor that jumps about, above and below where it matches: the
+        // walks are bounded by the band the time implies on _id (CountQuery.band).
+        () => ({ updated_at: { gt: String(FROM + 15_000) }, _id: { lt: id() } }),
+        () => ({ created_at: { lte: String(FROM + 12_000) }, _id: { gte: id() } }),
       ]
       const failures: string[] = []
-      for (let i = 0; i < 140; i++) {
+      for (let i = 0; i < 180; i++) {
         if (i % 4 === 0) await writer.writes([other], 2, null)
         const params = shapes[i % shapes.length]!()
         const p = plan(params)
