@@ -9,6 +9,7 @@ import { authKeyChecker, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
+import { NextPages } from './services/next-page.ts'
 import { countRequests, createHttpMetrics } from './http/metrics.ts'
 import { checkJsonDepth, parseBody, queryStringParser, type ParamLimits } from './http/params.ts'
 import { installRateLimits } from './http/rate-limit.ts'
@@ -131,15 +132,16 @@ export async function buildApp({ config, store, logger, uiDir }: AppOptions): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   healthRoutes(app, store)
-  operationsRoutes(app, { store, readiness, metrics, metricsToken: config.server.metricsToken })
+  const nextPages = config.server.prefetchPages ? new NextPages() : null
+  operationsRoutes(app, { store, readiness, metrics, metricsToken: config.server.metricsToken, nextPages })
   // The console's page and assets are public (no data in them); its API calls carry the admin key.
   adminUiRoutes(app, uiDir)
   await app.register(async (admin) => {
     auditAdminRequests(admin, audit)
     admin.addHook('onRequest', requireAdminKey(store))
-    adminDialogRoutes(admin, { store, limits })
-    adminMessageRoutes(admin, { store, limits })
-    adminExportRoutes(admin, { store, limits })
+    adminDialogRoutes(admin, { store, limits, nextPages })
+    adminMessageRoutes(admin, { store, limits, nextPages })
+    adminExportRoutes(admin, { store, limits, nextPages })
   })
   chatRoutes(app, { store, config, limits, checkAuthKey: authKeyChecker(store, config) })
   return app

@@ -45,6 +45,8 @@ export interface ServerConfig {
   readonly drainDelay: number
   /** A bearer token that may read /metrics besides an admin key; null: only an admin key. */
   readonly metricsToken: string | null
+  /** Prepare the next page of an admin export loop while its client reads the current one (services/next-page.ts). */
+  readonly prefetchPages: boolean
 }
 
 export interface ChatConfig {
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
       drainDelay: integer('PARLEY_DRAIN_DELAY', env.PARLEY_DRAIN_DELAY, 0, 0, 600_000),
       metricsToken: metricsToken(env.PARLEY_METRICS_TOKEN),
+      prefetchPages: env.PARLEY_PREFETCH_PAGES === undefined || env.PARLEY_PREFETCH_PAGES === '' || boolean('PARLEY_PREFETCH_PAGES', env.PARLEY_PREFETCH_PAGES),
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
       listLimit: integer('PARLEY_LIST_LIMIT', env.PARLEY_LIST_LIMIT, MAX_LIST, 1, MAX_LIST),

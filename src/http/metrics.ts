@@ -4,6 +4,7 @@
 // never the raw URL, so the number of series is bounded by the route table.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { NextPageStats } from '../services/next-page.ts'
 import type { Store } from '../store/connect.ts'
 
 /** Seconds. The admin pages sit around 1 ms; exports and slow filters reach seconds. */
@@ -18,7 +19,7 @@ interface Series {
 
 export interface HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number): void
-  render(store: Store): string
+  render(store: Store, nextPages?: NextPageStats | null): string
   /** Stops the event-loop monitor. */
   close(): void
 }
@@ -51,7 +52,7 @@ export function createHttpMetrics(): HttpMetrics {
       }
     },
 
-    render(store) {
+    render(store, nextPages = null) {
       const out: string[] = []
       const metric = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
       const sorted = [...series.values()].sort((a, b) => (a.labels < b.labels ? -1 : 1))
@@ -84,6 +85,13 @@ export function createHttpMetrics(): HttpMetrics {
       if (stats.writerInTransaction !== undefined) {
         metric('parley_sqlite_writer_in_transaction', 'gauge', 'SQLite: 1 while the writer connection is inside a transaction.')
         out.push(`parley_sqlite_writer_in_transaction ${stats.writerInTransaction ? 1 : 0}`)
+      }
+
+      if (nextPages) {
+        metric('parley_admin_next_pages_total', 'counter', 'Export loop pages prepared ahead: sent (nothing had changed), stale (computed again), unused.')
+        out.push(`parley_admin_next_pages_total{outcome="served"} ${nextPages.served}`)
+        out.push(`parley_admin_next_pages_total{outcome="stale"} ${nextPages.stale}`)
+        out.push(`parley_admin_next_pages_total{outcome="unused"} ${nextPages.unused}`)
       }
 
       const mem = process.memoryUsage()

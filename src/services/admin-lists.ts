@@ -2,26 +2,41 @@
 // Messages, nothing is marked read or delivered.
 import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../query/catalogue.ts'
 import { parseListQuery } from '../query/parse.ts'
-import { planList } from '../query/plan.ts'
+import { planList, type ListPlan } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import { countMatching, listWithTotal, type ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
+import type { NextPages, PageAnswer } from './next-page.ts'
 
 /** A page as JSON text ({"total_entries", "skip", "limit", "items"}), or the answer to count=1. */
 export type ListAnswer = { page: string } | { items: { count: number } }
 
-async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>): Promise<ListAnswer> {
+async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>, nextPages: NextPages | null): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
+  const compute = (s: Store, p: ListPlan) => pageAnswer(s, table, codec, p)
+  const answer = nextPages ? await nextPages.answer(store, table, plan, compute) : await compute(store, plan)
+  return { page: answer.page }
+}
+
+async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan): Promise<PageAnswer> {
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
   const { rows, total } = await listWithTotal(store, table, plan)
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
   const write = codec.textWriter(rows.columns, store.dialect)
   const items = rows.values.map(write).join(',')
-  return { page: `{"total_entries":${total},"skip":${plan.skip},"limit":${plan.limit},"items":[${items}]}` }
+  const last = rows.values.at(-1)
+  return {
+    page: `{"total_entries":${total},"skip":${plan.skip},"limit":${plan.limit},"items":[${items}]}`,
+    lastId: last === undefined ? null : String(last[rows.columns.indexOf('id')]),
+    full: rows.values.length === plan.limit,
+  }
 }
 
-export const listAdminDialogs = (store: Store, params: Record<string, unknown>) => list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params)
-export const listAdminMessages = (store: Store, params: Record<string, unknown>) => list(store, 'messages', ADMIN_MESSAGES, messageCodec, params)
+/** The lists; with `nextPages`, a loop's next page is prepared while its client reads this one (services/next-page.ts). */
+export const listAdminDialogs = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null) =>
+  list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params, nextPages)
+export const listAdminMessages = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null) =>
+  list(store, 'messages', ADMIN_MESSAGES, messageCodec, params, nextPages)

@@ -29,6 +29,13 @@ export interface Dialect {
    */
   readonly statementsCostRoundTrips: boolean
   /**
+   * A value that changes whenever anything is committed to the database, by this connection or any
+   * other, read as the first statement of a snapshot (services/next-page.ts). SQLite: its
+   * connection's total_changes() and data_version. Null where there is none that cheap and that
+   * complete (PostgreSQL: the change logs leave out columns no filter reads).
+   */
+  readonly commitMark: RawBuilder<string> | null
+  /**
    * A page of one dialog sorted by _id is also bounded by the dialog's first and last ids
    * (store/items.ts pageQuery). PostgreSQL's cost model takes a dialog's messages to be spread evenly
    * over all ids and otherwise walks the primary key from the newest message of the app. SQLite
@@ -85,6 +92,8 @@ export const sqliteDialect: Dialect = {
   rowLocks: false,
   importSkipsRowTriggers: true,
   statementsCostRoundTrips: false,
+  // sqlite_master is read so that the statement starts the snapshot (SQLite's begins at a first read).
+  commitMark: sql<string>`total_changes() || ':' || (select data_version from pragma_data_version) || ':' || (select count(*) from (select 1 from sqlite_master limit 1))`,
   boundsDialogPages: false,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
@@ -117,6 +126,7 @@ export const postgresDialect: Dialect = {
   rowLocks: true,
   importSkipsRowTriggers: false,
   statementsCostRoundTrips: true,
+  commitMark: null,
   boundsDialogPages: true,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),

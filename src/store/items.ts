@@ -107,6 +107,17 @@ export async function readSnapshot<T>(store: Store, read: (snapshot: Store) => P
     .execute((trx) => read({ ...store, db: trx, snapshot: true }))
 }
 
+/**
+ * The store's commit mark (dialect.commitMark): read as the first statement of a snapshot, and again
+ * later, the two are equal only if nothing at all was committed in between. Null on stores without one.
+ */
+export async function commitMark(store: Store): Promise<string | null> {
+  const mark = store.dialect.commitMark
+  if (mark === null) return null
+  const { rows } = await sql<{ mark: string }>`select ${mark} as mark`.execute(store.db)
+  return String(rows[0]!.mark)
+}
+
 /** A page and the exact count of everything its filters match, from one snapshot. */
 export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number }> {
   const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan) : null

@@ -82,9 +82,11 @@ for (const kind of STORES) {
         const stats = db.store.counts.stats
         expect(stats.anomalies).toBe(before.anomalies)
         if (filter.byId) {
-          // one COUNT(*) for the first page, every later total derived from the page before
+          // One COUNT(*) for the first page, every later total derived from the page before: once
+          // for the answer, and at most once more for the page prepared ahead of it (next-page.ts).
           expect(stats.full - before.full).toBe(1)
-          expect(stats.delta - before.delta).toBe(pages - 1)
+          expect(stats.delta - before.delta).toBeGreaterThanOrEqual(pages - 1)
+          expect(stats.delta - before.delta).toBeLessThanOrEqual(2 * (pages - 1))
         }
       })
     })

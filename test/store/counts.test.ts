@@ -166,7 +166,8 @@ for (const kind of STORES) {
     beforeAll(async () => {
       db = await kind.open()
       other = createStore(db.config)
-      server = await startServer(db.store)
+      // Counted per page computed: no pages prepared ahead (test/admin/next-page.test.ts has those).
+      server = await startServer(db.store, { PARLEY_PREFETCH_PAGES: '0' })
       items = await seed(db.store, 1500, churn)
     })
     afterAll(async () => {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../errors.ts'
 import { authenticateAdmin } from '../../services/keys.ts'
+import type { NextPages } from '../../services/next-page.ts'
 import { pendingMigrations, ping, type Store } from '../../store/connect.ts'
 import { ADMIN_KEY_HEADER } from '../auth.ts'
 import type { HttpMetrics } from '../metrics.ts'
@@ -33,7 +34,7 @@ function metricsAccess(store: Store, token: string | null) {
   }
 }
 
-export function operationsRoutes(app: FastifyInstance, deps: { store: Store; readiness: Readiness; metrics: HttpMetrics; metricsToken: string | null }): void {
+export function operationsRoutes(app: FastifyInstance, deps: { store: Store; readiness: Readiness; metrics: HttpMetrics; metricsToken: string | null; nextPages: NextPages | null }): void {
   const { store, readiness, metrics } = deps
   // Once every migration is seen applied it stays so: a running process never un-migrates.
   let migrated = false
@@ -69,6 +70,6 @@ export function operationsRoutes(app: FastifyInstance, deps: { store: Store; rea
       security: [{ adminKey: [] }, { metricsToken: [] }],
       response: { 200: Type.String(), 401: ErrorBody },
     },
-    handler: async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(store)),
+    handler: async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(store, deps.nextPages?.stats ?? null)),
   })
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TSchema } from 'typebox'
 import type { ListAnswer } from '../../../services/admin-lists.ts'
+import type { NextPages } from '../../../services/next-page.ts'
 import type { Store } from '../../../store/connect.ts'
 import { listParams, type ParamLimits } from '../../params.ts'
 import { errorResponses } from '../../schemas/common.ts'
@@ -10,6 +11,8 @@ import { errorResponses } from '../../schemas/common.ts'
 export interface AdminRouteDeps {
   store: Store
   limits: ParamLimits
+  /** Export loops' next pages, prepared ahead; null: off (PARLEY_PREFETCH_PAGES=0). */
+  nextPages: NextPages | null
 }
 
 interface ListRoute {
@@ -17,7 +20,7 @@ interface ListRoute {
   summary: string
   query: TSchema
   response: TSchema
-  list(store: Store, params: Record<string, unknown>): Promise<ListAnswer>
+  list(store: Store, params: Record<string, unknown>, nextPages: NextPages | null): Promise<ListAnswer>
 }
 
 export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: ListRoute): void {
@@ -34,7 +37,7 @@ export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: Lis
     // above is for the OpenAPI document only.
     validatorCompiler: () => () => true,
     handler: async (request, reply) => {
-      const answer = await route.list(deps.store, await listParams(request, deps.limits))
+      const answer = await route.list(deps.store, await listParams(request, deps.limits), deps.nextPages)
       // The page comes as JSON text (the response schema documents it); a count answer is not a page,
       // so it is stringified as is rather than through the page serialiser.
       if ('page' in answer) return reply.type('application/json; charset=utf-8').send(answer.page)

@@ -1,0 +1,154 @@
+// The documented export loop's next page, prepared while its client reads this one.
+//
+// The loop asks for a page, takes its last _id, and asks for `_id[lt]=<that id>` with the same
+// filters: the server knows the next request before it comes. Once a request is seen to be such a
+// step (its cursor is the last _id of the page answered just before for the same filters, sort and
+// paging), the page after it is computed in the background — while the answer travels and the client
+// parses it — in a read snapshot whose commit mark is kept beside it. When that request comes, one
+// statement reads the mark again: equal, nothing at all was committed since (store/items.ts
+// commitMark), so the prepared answer is exactly what computing it now would give, and it is sent.
+// Otherwise, or when nothing was prepared, the page is computed as usual. Random access (a cursor
+// nobody was just given) never triggers any work of its own. Only on stores with a commit mark
+// (SQLite): PostgreSQL has none that cheap, and its change logs leave out columns no filter reads.
+//
+// Any commit makes a prepared page stale, a chat user's read mark as much as an edit of the page:
+// on a busy server some prepared pages are computed twice. parley_admin_next_pages_total says how
+// many (docs/operations.md); PARLEY_PREFETCH_PAGES=0 turns it off.
+import type { Condition, ListPlan } from '../query/plan.ts'
+import type { Store } from '../store/connect.ts'
+import { commitMark, readSnapshot, type ItemTable } from '../store/items.ts'
+
+/** A page answer as the list computes it, with what the next step of a loop needs. */
+export interface PageAnswer {
+  readonly page: string
+  /** The last item's _id; null for an empty page. */
+  readonly lastId: string | null
+  /** Whether the page holds `limit` items (otherwise it is a loop's last). */
+  readonly full: boolean
+}
+
+export interface NextPageStats {
+  /** Prepared pages sent (nothing had changed). */
+  served: number
+  /** Prepared pages dropped because rows changed since (or preparing failed): computed again. */
+  stale: number
+  /** Prepared pages nobody asked for before they expired or were pushed out. */
+  unused: number
+}
+
+interface Pending {
+  readonly at: number
+  readonly ready: Promise<{ answer: PageAnswer; mark: string } | null>
+}
+
+export interface NextPageOptions {
+  /** Most prepared pages held at once (each is one page of JSON text). */
+  maxPending?: number
+  /** A prepared page, or a loop's last cursor, is forgotten after this long (ms). */
+  lifetimeMs?: number
+}
+
+/** Most loops followed at once (their last cursors, a few dozen bytes each). */
+const MAX_LOOPS = 1024
+
+/** The plan's cursor: its one `_id < X` condition, if it has exactly one. */
+function cursorOf(plan: ListPlan): Extract<Condition, { test: 'cmp' }> | null {
+  const found = plan.conditions.filter((c): c is Extract<Condition, { test: 'cmp' }> => c.test === 'cmp' && c.op === '<' && c.target.column === 'id' && c.target.jsonKey === undefined)
+  return found.length === 1 ? found[0]! : null
+}
+
+/** What a loop keeps from page to page: everything but the cursor. */
+function loopKey(table: ItemTable, plan: ListPlan, cursor: Condition | null): string {
+  const rest = plan.conditions.filter((c) => c !== cursor)
+  return JSON.stringify([table, rest, plan.sort, plan.limit, plan.skip])
+}
+
+const withCursor = (plan: ListPlan, cursor: Condition | null, id: string): ListPlan => ({
+  ...plan,
+  conditions: [...plan.conditions.filter((c) => c !== cursor), { test: 'cmp', target: { column: 'id' }, op: '<', value: id }],
+})
+
+export class NextPages {
+  readonly stats: NextPageStats = { served: 0, stale: 0, unused: 0 }
+  private readonly maxPending: number
+  private readonly lifetimeMs: number
+  /** Per loop key, the last _id of the page answered last. */
+  private readonly lastIds = new Map<string, { id: string; at: number }>()
+  /** Per loop key and cursor, the page being (or already) prepared. */
+  private readonly pending = new Map<string, Pending>()
+
+  constructor(options: NextPageOptions = {}) {
+    this.maxPending = options.maxPending ?? 32
+    this.lifetimeMs = options.lifetimeMs ?? 10_000
+  }
+
+  /**
+   * The answer to `plan`: a prepared one when it is still exact, else `compute(store, plan)`; and,
+   * when this request continues a loop, the next page prepared in the background.
+   */
+  async answer(store: Store, table: ItemTable, plan: ListPlan, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>): Promise<PageAnswer> {
+    const cursor = cursorOf(plan)
+    const key = loopKey(table, plan, cursor)
+    const now = performance.now()
+    let answer: PageAnswer | null = null
+    if (cursor !== null) answer = await this.prepared(store, `${key}|${cursor.value as string}`)
+    answer ??= await compute(store, plan)
+    const previous = this.lastIds.get(key)
+    const step = cursor !== null && previous !== undefined && previous.id === cursor.value && now - previous.at < this.lifetimeMs
+    this.lastIds.delete(key)
+    if (answer.lastId !== null) this.lastIds.set(key, { id: answer.lastId, at: now })
+    // Every distinct filter leaves a cursor: bounded, oldest first out.
+    if (this.lastIds.size > MAX_LOOPS) this.lastIds.delete(this.lastIds.keys().next().value as string)
+    this.forget(now)
+    if (step && answer.full && answer.lastId !== null && store.dialect.commitMark !== null) {
+      this.prepare(store, withCursor(plan, cursor, answer.lastId), `${key}|${answer.lastId}`, compute, now)
+    }
+    return answer
+  }
+
+  /** The prepared page for this key and cursor if it is still exact now; counted either way. */
+  private async prepared(store: Store, id: string): Promise<PageAnswer | null> {
+    const entry = this.pending.get(id)
+    if (!entry) return null
+    this.pending.delete(id)
+    const ready = await entry.ready
+    if (ready !== null && ready.mark === (await commitMark(store))) {
+      this.stats.served++
+      return ready.answer
+    }
+    this.stats.stale++
+    return null
+  }
+
+  private prepare(store: Store, plan: ListPlan, id: string, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>, now: number): void {
+    // After this answer is on its way: setImmediate runs once the reply has been written.
+    const ready = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() =>
+        readSnapshot(store, async (snapshot) => {
+          // Read first: the mark of the snapshot the page is read from.
+          const mark = await commitMark(snapshot)
+          return mark === null ? null : { answer: await compute(snapshot, plan), mark }
+        }),
+      )
+      // A failure here is nobody's request: the page is computed again when it is asked for.
+      .catch(() => null)
+    this.pending.set(id, { at: now, ready })
+    while (this.pending.size > this.maxPending) {
+      this.pending.delete(this.pending.keys().next().value as string)
+      this.stats.unused++
+    }
+  }
+
+  /** Drops prepared pages and loop cursors older than the lifetime. */
+  private forget(now: number): void {
+    for (const [id, entry] of this.pending) {
+      if (now - entry.at < this.lifetimeMs) break
+      this.pending.delete(id)
+      this.stats.unused++
+    }
+    for (const [key, last] of this.lastIds) {
+      if (now - last.at < this.lifetimeMs) break
+      this.lastIds.delete(key)
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// The export loop's next page is prepared while the client reads the current one
+// (src/services/next-page.ts), on SQLite. A prepared page may only be sent when nothing changed
+// since it was read: checked here by changing, between two requests of a loop, exactly the rows the
+// prepared page holds — a column no filter reads (so no change log sees it), or a delete — and by
+// loops that change nothing, which must be served from what was prepared. PostgreSQL prepares
+// nothing (no cheap commit mark there) and must answer the same.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
+import { importValues } from '../../src/services/import.ts'
+import type { Item } from '../../src/services/items.ts'
+import { startServer, type TestServer } from '../helpers/app.ts'
+import { iso, messageItem } from '../helpers/factories.ts'
+import { STORES, type TestStore } from '../helpers/stores.ts'
+
+const DIALOG = '64bb56980000000000000001'
+const FROM = 1_690_000_000
+const COUNT = 1000
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+
+/** The prepared-page counters from /metrics. */
+async function outcomes(server: TestServer): Promise<Record<'served' | 'stale' | 'unused', number>> {
+  const text = (await server.get('/metrics')).text
+  const read = (outcome: string) => Number(new RegExp(`parley_admin_next_pages_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? NaN)
+  return { served: read('served'), stale: read('stale'), unused: read('unused') }
+}
+
+for (const kind of STORES) {
+  describe(`export loop pages prepared ahead (${kind.name})`, () => {
+    let db: TestStore
+    let server: TestServer
+    const items: Item[] = []
+    const prepares = kind.name === 'sqlite'
+
+    beforeAll(async () => {
+      db = await kind.open()
+      server = await startServer(db.store)
+      for (let i = 0; i < COUNT; i++) {
+        items.push(messageItem(DIALOG, FROM + i, { _id: hex(FROM + i, 8) + hex(i, 16), message: `m${i}`, created_at: iso(FROM + i), updated_at: iso(FROM + i) }))
+      }
+      await importValues(db.store, 'messages', items)
+    })
+    afterAll(async () => {
+      await server.close()
+      await db.drop()
+    })
+
+    /** The documented loop; `between(page, nextIds)` runs before each later request, told which ids that page should hold. */
+    async function loop(filter: string, between: (page: number, nextIds: string[]) => Promise<void> = async () => {}): Promise<Array<{ _id: string; message: string }>> {
+      const got: Array<{ _id: string; message: string }> = []
+      const first = await server.get(`/admin/chat/messages/list?${filter}limit=100`)
+      got.push(...first.json.items)
+      const pages = Math.ceil(first.json.total_entries / 100)
+      for (let page = 1; page < pages; page++) {
+        const cursor = got.at(-1)!._id
+        await between(page, expectedIds(filter).filter((id) => id < cursor).slice(0, 100))
+        const r = await server.get(`/admin/chat/messages/list?${filter}limit=100&_id[lt]=${cursor}`)
+        expect(r.status, r.text).toBe(200)
+        expect(r.json.total_entries).toBe(expectedIds(filter).filter((id) => id < cursor).length)
+        got.push(...r.json.items)
+      }
+      return got
+    }
+
+    const expectedIds = (filter: string) =>
+      items
+        .filter((i) => !filter.includes('updated_at') || Date.parse(i.updated_at as string) > (FROM + 300) * 1000)
+        .map((i) => i._id as string)
+        .sort()
+        .reverse()
+
+    it('serves the pages it prepared when nothing changed, each as computing it would', async () => {
+      for (const filter of ['', `updated_at[gt]=${FROM + 300}&`]) {
+        const before = await outcomes(server)
+        const got = await loop(filter)
+        expect(got.map((i) => i._id)).toEqual(expectedIds(filter))
+        const after = await outcomes(server)
+        // From the third page on, every page was prepared while the one before it was read, and
+        // sent — unless the audit log's buffered flush (a commit) came in between, which is rare.
+        const pages = Math.ceil(expectedIds(filter).length / 100)
+        expect(after.served - before.served + (after.stale - before.stale)).toBe(prepares ? pages - 2 : 0)
+        expect(after.stale - before.stale).toBeLessThanOrEqual(1)
+      }
+    })
+
+    it('computes a page again when a row it holds changed after it was prepared', async () => {
+      const before = await outcomes(server)
+      const edited = new Map<string, number>()
+      let changes = 0
+      const got = await loop('', async (page, nextIds) => {
+        // Give the page being prepared time to be ready, then change one message it holds: its
+        // views_count (a column no filter reads) on even pages, a delete on odd ones.
+        await new Promise((r) => setTimeout(r, 20))
+        if (page < 2) return
+        const id = nextIds[(page * 7) % 100]!
+        changes++
+        if (page % 2 === 0) {
+          edited.set(id, 1000 + page)
+          await db.store.db.updateTable('messages').set({ views_count: 1000 + page }).where('id', '=', id).execute()
+        } else {
+          await db.store.db.deleteFrom('messages').where('id', '=', id).execute()
+          items.splice(
+            items.findIndex((x) => x._id === id),
+            1,
+          )
+        }
+      })
+      expect(got.map((i) => i._id)).toEqual(expectedIds(''))
+      expect(edited.size).toBeGreaterThan(3)
+      for (const item of got as Array<{ _id: string; views_count?: number }>) if (edited.has(item._id)) expect(item.views_count).toBe(edited.get(item._id))
+      const after = await outcomes(server)
+      // Every page after a change was prepared before it, and computed again (an audit flush may add one).
+      if (prepares) expect(after.stale - before.stale).toBeGreaterThanOrEqual(changes)
+      else expect(after.stale - before.stale).toBe(0)
+    })
+
+    it('prepares nothing for requests that jump about', async () => {
+      const before = await outcomes(server)
+      for (let i = 0; i < 20; i++) {
+        const cursor = items[(i * 37) % items.length]!._id as string
+        expect((await server.get(`/admin/chat/messages/list?limit=10&_id[lt]=${cursor}`)).status).toBe(200)
+      }
+      const after = await outcomes(server)
+      expect(after).toEqual(before)
+    })
+  })
+}
+
+describe('PARLEY_PREFETCH_PAGES', () => {
+  it('is on by default, off with 0, and refused when it is neither', async () => {
+    expect(loadConfig({}).server.prefetchPages).toBe(true)
+    expect(loadConfig({ PARLEY_PREFETCH_PAGES: '0' }).server.prefetchPages).toBe(false)
+    expect(() => loadConfig({ PARLEY_PREFETCH_PAGES: 'sometimes' })).toThrow(/PARLEY_PREFETCH_PAGES/)
+    const db = await STORES[0]!.open()
+    const server = await startServer(db.store, { PARLEY_PREFETCH_PAGES: '0' })
+    try {
+      await importValues(db.store, 'messages', Array.from({ length: 350 }, (_, i) => messageItem(DIALOG, FROM + i, { _id: hex(FROM + i, 8) + hex(i, 16) })))
+      let cursor = ''
+      for (let page = 0; page < 4; page++) {
+        const r = await server.get(`/admin/chat/messages/list?limit=100${cursor}`)
+        expect(r.json.items.length).toBe(page < 3 ? 100 : 50)
+        cursor = `&_id[lt]=${r.json.items.at(-1)?._id}`
+      }
+      expect((await server.get('/metrics')).text).not.toMatch(/parley_admin_next_pages_total/)
+    } finally {
+      await server.close()
+      await db.drop()
+    }
+  })
+})
