@@ -47,7 +47,7 @@ export function summarize(samples: number[], seconds: number, extra: Partial<Lat
     rps: Math.round(samples.length / seconds),
     ...pick(samples),
     mean: round(sum / samples.length),
-    max: round(samples.reduce((a, b) => Math.max(a, b), NaN)),
+    max: round(samples.reduce((a, b) => Math.max(a, b), -Infinity)),
     ...extra,
   }
 }
