@@ -78,15 +78,13 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return extra ? { ...item, ...extra } : item
   }
 
-  const constantNames = fields.filter((f) => f.codec === 'constant').map((f) => JSON.stringify(f.name))
-
   /** Per list of columns (a statement's), the writer of its rows' JSON text: compiled once. */
   const writersOf = new Map<string, (values: readonly unknown[]) => string>()
 
   function textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string {
     const cacheKey = `${d.name}:${columns.join(',')}`
     let write = writersOf.get(cacheKey)
-    if (!write) writersOf.set(cacheKey, (write = compileWriter(fields, columns, d, constantNames, toItem)))
+    if (!write) writersOf.set(cacheKey, (write = compileWriter(fields, columns, d, toItem)))
     return write
   }
 
@@ -183,9 +181,9 @@ function compileWriter(
   fields: readonly FieldSpec[],
   columns: readonly string[],
   d: Dialect,
-  constantNames: readonly string[],
   toItem: (row: Row, d: Dialect) => Item,
 ): (values: readonly unknown[]) => string {
+  const constantNames = fields.filter((f) => f.codec === 'constant').map((f) => JSON.stringify(f.name))
   const asRow = (values: readonly unknown[]): Row => Object.fromEntries(columns.map((c, i) => [c, values[i]]))
   const general = (values: readonly unknown[]): string => JSON.stringify(toItem(asRow(values), d))
   const overridesConstant = (extraText: string): boolean => constantNames.some((n) => extraText.includes(n))

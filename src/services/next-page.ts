@@ -90,18 +90,19 @@ export class NextPages {
     const cursor = cursorOf(plan)
     const key = loopKey(table, plan, cursor)
     const now = performance.now()
+    this.forget(now)
     let answer: PageAnswer | null = null
     if (cursor !== null) answer = await this.prepared(store, `${key}|${cursor.value as string}`)
     answer ??= await compute(store, plan)
     const previous = this.lastIds.get(key)
-    const step = cursor !== null && previous !== undefined && previous.id === cursor.value && now - previous.at < this.lifetimeMs
+    const step = cursor !== null && previous !== undefined && previous.id === cursor.value
     this.lastIds.delete(key)
-    if (answer.lastId !== null) this.lastIds.set(key, { id: answer.lastId, at: now })
+    // Stamped as inserted, so that insertion order is age order (forget stops at the first fresh one).
+    if (answer.lastId !== null) this.lastIds.set(key, { id: answer.lastId, at: performance.now() })
     // Every distinct filter leaves a cursor: bounded, oldest first out.
     if (this.lastIds.size > MAX_LOOPS) this.lastIds.delete(this.lastIds.keys().next().value as string)
-    this.forget(now)
     if (step && answer.full && answer.lastId !== null && store.dialect.commitMark !== null) {
-      this.prepare(store, withCursor(plan, cursor, answer.lastId), `${key}|${answer.lastId}`, compute, now)
+      this.prepare(store, withCursor(plan, cursor, answer.lastId), `${key}|${answer.lastId}`, compute)
     }
     return answer
   }
@@ -120,7 +121,7 @@ export class NextPages {
     return null
   }
 
-  private prepare(store: Store, plan: ListPlan, id: string, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>, now: number): void {
+  private prepare(store: Store, plan: ListPlan, id: string, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>): void {
     // After this answer is on its way: setImmediate runs once the reply has been written.
     const ready = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() =>
@@ -132,7 +133,7 @@ export class NextPages {
       )
       // A failure here is nobody's request: the page is computed again when it is asked for.
       .catch(() => null)
-    this.pending.set(id, { at: now, ready })
+    this.pending.set(id, { at: performance.now(), ready })
     while (this.pending.size > this.maxPending) {
       this.pending.delete(this.pending.keys().next().value as string)
       this.stats.unused++

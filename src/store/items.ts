@@ -142,7 +142,9 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   if (store.db.isTransaction) return null
   // Split into several counts (keptCount): more than one statement.
   if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
-  const needsSkews = mayImplyBounds(plan) || rangesOverTwo(plan.conditions)
+  // The walk's implied bounds and the count's band both come from the skews; a count ranging over
+  // two columns (rangesOverTwo) always has one besides the sort column, so this covers it too.
+  const needsSkews = mayImplyBounds(plan)
   const guess = needsSkews ? lastSkews.get(store.counts)?.[table] : undefined
   if (guess === undefined && needsSkews) return null
   const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
