@@ -104,8 +104,8 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
       const problem = f.codec === 'constant' ? keepConstant(f, v, extra) : store(f, v, row)
       if (problem) errors.push(`${f.name} ${problem}`)
     }
-    for (const [key, value] of Object.entries(input)) {
-      if (!names.has(key)) Object.defineProperty(extra, key, { value, enumerable: true, writable: true, configurable: true })
+    for (const key of Object.keys(input)) {
+      if (!names.has(key)) Object.defineProperty(extra, key, { value: input[key], enumerable: true, writable: true, configurable: true })
     }
     if (errors.length > 0) return { errors }
     // Every column present, so an upsert replaces the whole row.

@@ -30,8 +30,26 @@ export function formatTime(ms: number): string {
   return `${cachedDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s % 60]}Z`
 }
 
-/** ISO 8601 with a zone → ms, or null when the text is not such a time. */
+const WHOLE_SECONDS_UTC = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)Z$/
+let parsedDay = NaN
+let parsedDayText = ''
+
+/**
+ * ISO 8601 with a zone → ms, or null when the text is not such a time. The usual form, whole
+ * seconds in UTC, keeps the date part of the last call, as formatTime does: an import reads two
+ * times per item, mostly of a few days.
+ */
 export function parseTime(text: string): number | null {
+  const clock = WHOLE_SECONDS_UTC.exec(text)
+  if (clock !== null) {
+    const dayText = text.slice(0, 10)
+    if (dayText !== parsedDayText) {
+      parsedDay = Date.parse(`${dayText}T00:00:00Z`)
+      parsedDayText = dayText
+    }
+    if (!Number.isFinite(parsedDay)) return null
+    return parsedDay + Number(clock[1]) * 3_600_000 + Number(clock[2]) * 60_000 + Number(clock[3]) * 1000
+  }
   if (!ISO.test(text)) return null
   const ms = Date.parse(text)
   return Number.isFinite(ms) ? ms : null
