@@ -14,16 +14,25 @@ import { peakRssMb } from './measure.ts'
 export interface CliImportFigures extends ImportFigures {
   /** Size of the NDJSON files imported. */
   fileMb: number
+  /** Options given besides the files ('' for the defaults). */
+  args?: string
 }
 
 const KINDS: ExportKind[] = ['messages', 'dialogs']
 
-/** Exports `sourceDb` to NDJSON in `dir`, imports it into a new database there with the CLI, then removes both. */
-export async function cliImport(sourceDb: string, dir: string, expectMessages: number): Promise<CliImportFigures> {
+/**
+ * Exports `sourceDb` to NDJSON in `dir`, then imports it with the CLI into a new database there
+ * once per entry of `runs` (extra arguments, e.g. ['--workers', '1']), and removes them all.
+ */
+export async function cliImport(sourceDb: string, dir: string, expectMessages: number, runs: string[][]): Promise<CliImportFigures[]> {
   const files = KINDS.map((kind) => join(dir, `cli-import-${kind}.ndjson`))
   const target = join(dir, 'cli-import.db')
+  const removeTarget = () => {
+    for (const f of [target, `${target}-wal`, `${target}-shm`]) rmSync(f, { force: true })
+  }
   const cleanup = () => {
-    for (const f of [...files, target, `${target}-wal`, `${target}-shm`]) rmSync(f, { force: true })
+    removeTarget()
+    for (const f of files) rmSync(f, { force: true })
   }
   cleanup()
   try {
@@ -33,17 +42,22 @@ export async function cliImport(sourceDb: string, dir: string, expectMessages: n
     } finally {
       await source.close()
     }
-    let peak = 0
-    const started = performance.now()
-    for (const [i, kind] of KINDS.entries()) peak = Math.max(peak, await run(['import', '--db', target, kind, files[i]!]))
-    const seconds = (performance.now() - started) / 1000
-    const db = new SQLite(target, { readonly: true })
-    const counts = KINDS.map((kind) => (db.prepare(`select count(*) as n from ${kind}`).get() as { n: number }).n)
-    db.close()
-    if (counts[0] !== expectMessages) throw new Error(`parley import: ${counts[0]} messages imported, expected ${expectMessages}`)
-    const items = counts[0]! + counts[1]!
     const fileMb = Math.round(files.reduce((sum, f) => sum + statSync(f).size, 0) / 1e6)
-    return { items, seconds, itemsPerSecond: Math.round(items / seconds), peakRssMb: peak, fileMb }
+    const figures: CliImportFigures[] = []
+    for (const extra of runs) {
+      removeTarget()
+      let peak = 0
+      const started = performance.now()
+      for (const [i, kind] of KINDS.entries()) peak = Math.max(peak, await run(['import', '--db', target, kind, files[i]!, ...extra]))
+      const seconds = (performance.now() - started) / 1000
+      const db = new SQLite(target, { readonly: true })
+      const counts = KINDS.map((kind) => (db.prepare(`select count(*) as n from ${kind}`).get() as { n: number }).n)
+      db.close()
+      if (counts[0] !== expectMessages) throw new Error(`parley import: ${counts[0]} messages imported, expected ${expectMessages}`)
+      const items = counts[0]! + counts[1]!
+      figures.push({ items, seconds, itemsPerSecond: Math.round(items / seconds), peakRssMb: peak, fileMb, args: extra.join(' ') })
+    }
+    return figures
   } finally {
     cleanup()
   }

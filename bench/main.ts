@@ -217,9 +217,12 @@ async function main(): Promise<void> {
     checkInterrupted()
     if (name === 'sqlite') {
       log('sqlite: parley import of the data set as NDJSON…')
-      const cli = await cliImport(ds.file, dir, stats.messages)
-      log(`  ${cli.items} items (${cli.fileMb} MB) in ${cli.seconds.toFixed(1)} s = ${cli.itemsPerSecond} items/s, peak RSS ${cli.peakRssMb} MB`)
-      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli })
+      // The default, then spread over one worker thread (services/import-parallel.ts).
+      const [cli, cliWorkers] = await cliImport(ds.file, dir, stats.messages, [[], ['--workers', '1']])
+      for (const c of [cli!, cliWorkers!]) {
+        log(`  ${c.args || 'defaults'}: ${c.items} items (${c.fileMb} MB) in ${c.seconds.toFixed(1)} s = ${c.itemsPerSecond} items/s, peak RSS ${c.peakRssMb} MB`)
+      }
+      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportWorkers: cliWorkers })
       const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
       cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
       storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })

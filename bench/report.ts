@@ -35,6 +35,8 @@ export interface StoreResult {
   import: ImportFigures
   /** SQLite: `parley import` of the data set's NDJSON export, as a process of its own. */
   cliImport?: CliImportFigures
+  /** SQLite: the same with `--workers 1`. */
+  cliImportWorkers?: CliImportFigures
   /** PostgreSQL: VACUUM ANALYZE after the import (not in the import figures). */
   analyzeSeconds?: number
   /** PostgreSQL: the floor query through pg in the bench process. */
@@ -122,8 +124,9 @@ export function markdown(r: Results): string {
   for (const s of r.stores) {
     const i = s.import
     out.push(`| ${s.name} | in process${i.cached ? ' (kept file; figures from when it was built)' : ''} | ${int(i.items)} | ${i.seconds.toFixed(1)} | ${int(i.itemsPerSecond)} | ${i.peakRssMb} |`)
-    const c = s.cliImport
-    if (c) out.push(`| ${s.name} | \`parley import\` of ${int(c.fileMb)} MB NDJSON | ${int(c.items)} | ${c.seconds.toFixed(1)} | ${int(c.itemsPerSecond)} | ${c.peakRssMb} |`)
+    for (const c of [s.cliImport, s.cliImportWorkers]) {
+      if (c) out.push(`| ${s.name} | \`parley import${c.args ? ` ${c.args}` : ''}\` of ${int(c.fileMb)} MB NDJSON | ${int(c.items)} | ${c.seconds.toFixed(1)} | ${int(c.itemsPerSecond)} | ${c.peakRssMb} |`)
+    }
   }
   out.push('')
 

@@ -2,10 +2,11 @@
 // rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
 import { createReadStream, statSync } from 'node:fs'
 import { Transform } from 'node:stream'
-import { Command, Argument } from 'commander'
+import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import cliProgress from 'cli-progress'
 import type { Flags } from '../config.ts'
-import { importItems, readItems, type ImportKind } from '../services/import.ts'
+import type { ImportKind, ImportReport } from '../services/import.ts'
+import { importStream } from '../services/import-parallel.ts'
 import { withStore, withStoreOptions } from './common.ts'
 
 /** Imports at least this large prune the change logs when they finish. */
@@ -16,7 +17,12 @@ export function importCommand(): Command {
     .description('Import dialogs or messages: NDJSON, a JSON array, or saved {"items": [...]} pages')
     .addArgument(new Argument('<kind>', 'what the file holds').choices(['dialogs', 'messages']))
     .argument('<file>', "a file, or - for standard input")
-    .action(async (kind: ImportKind, file: string, opts: Flags) => {
+    .addOption(
+      new Option('--workers <n>', 'worker threads that parse, check and write NDJSON beside this one: faster, at the cost of a heap each (docs/operations.md)')
+        .default(0)
+        .argParser(workerCount),
+    )
+    .action(async (kind: ImportKind, file: string, opts: Flags & { workers: number }) => {
       const total = file === '-' ? 0 : statSync(file).size
       let bytes = 0
       // Counted through a pipe, not a 'data' listener: a listener would start the stream flowing
@@ -40,14 +46,15 @@ export function importCommand(): Command {
       let lastLine = Date.now()
       const started = Date.now()
 
-      const report = await withStore(opts, async (store) => {
-        const report = await importItems(store, kind, readItems(input), (r) => {
+      const report = await withStore(opts, async (store, config) => {
+        const onProgress = (r: ImportReport) => {
           bar?.update(total ? bytes : 0, { imported: r.imported, rejected: r.rejected.length })
           if (!bar && Date.now() - lastLine > 2000) {
             lastLine = Date.now()
             process.stderr.write(`importing ${kind}: ${r.imported} imported, ${r.rejected.length} rejected\n`)
           }
-        })
+        }
+        const report = await importStream(store, config.store, kind, input, { workers: opts.workers, onProgress })
         // A large import logged a change per row (store/counts.ts). Prune them now rather than leave
         // them to the next server: running servers' kept counts fall back to one COUNT(*) each.
         if (report.imported >= PRUNE_AFTER) await store.counts.prune(store, 0)
@@ -63,4 +70,10 @@ export function importCommand(): Command {
       )
       if (report.rejected.length > 0) process.exitCode = 1
     })
+}
+
+function workerCount(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('a whole number from 0 to 64')
+  return n
 }

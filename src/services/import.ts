@@ -18,6 +18,8 @@ export interface Located {
   /** "line 12" or "line 3, item 5": where the item stood in the input. */
   readonly where: string
   readonly value: unknown
+  /** The JSON text it was parsed from, when it came from one (with any other items of its line). */
+  readonly text?: string
 }
 
 export interface Rejection {
@@ -30,21 +32,24 @@ export interface ImportReport {
   rejected: Rejection[]
 }
 
+/** readline's line breaks (crlfDelay: Infinity), for readers of lines without it (import-worker.ts). */
+export const LINE_BREAK = /\r?\n|\r(?!\n)/
+
 /** Items per transaction: large enough that a batch's fixed costs (store/bulk-load.ts) do not show. */
 const BATCH = 5000
 
 /** Items of a page object ({"items": [...]}) or of an array, else the value itself. */
-function* expand(value: unknown, where: string): Generator<Located> {
+function* expand(value: unknown, where: string, text?: string): Generator<Located> {
   const list = Array.isArray(value)
     ? value
     : typeof value === 'object' && value !== null && !('_id' in value) && Array.isArray((value as { items?: unknown }).items)
       ? (value as { items: unknown[] }).items
       : null
   if (list === null) {
-    yield { where, value }
+    yield { where, value, text }
     return
   }
-  for (let i = 0; i < list.length; i++) yield { where: `${where}, item ${i + 1}`, value: list[i] }
+  for (let i = 0; i < list.length; i++) yield { where: `${where}, item ${i + 1}`, value: list[i], text }
 }
 
 function parsed(line: string): { value: unknown } | null {
@@ -55,23 +60,25 @@ function parsed(line: string): { value: unknown } | null {
   }
 }
 const isJson = (line: string): boolean => parsed(line) !== null
+/** A first line that opens a value but is not JSON on its own: the start of a multi-line document. */
+export const opensDocument = (text: string): boolean => /^[[{]/.test(text) && !isJson(text)
 const isJsonObject = (line: string): boolean => {
   const p = parsed(line)
   return p !== null && typeof p.value === 'object' && p.value !== null
 }
 
-/** The items of one NDJSON line (none for a blank one), or why it is not JSON. */
-function* fromLine(line: string, lineNo: number): Generator<Located | Rejection> {
+/** The items of one NDJSON line (none for a blank one), or why it is not JSON; `where` names the line. */
+export function* fromLine(line: string, where: string): Generator<Located | Rejection> {
   const text = line.trim()
   if (text === '') return
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (error) {
-    yield { where: `line ${lineNo}`, reason: `not valid JSON: ${(error as Error).message}` }
+    yield { where, reason: `not valid JSON: ${(error as Error).message}` }
     return
   }
-  yield* expand(value, `line ${lineNo}`)
+  yield* expand(value, where, text)
 }
 
 /**
@@ -92,14 +99,13 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
       continue
     }
     const text = line.trim()
-    // A first line that opens a value but is not JSON on its own starts a multi-line document.
-    if (!sawContent && /^[[{]/.test(text) && !isJson(text)) {
+    if (!sawContent && opensDocument(text)) {
       whole = [line]
       wholeStart = lineNo
       continue
     }
     if (text !== '') sawContent = true
-    yield* fromLine(line, lineNo)
+    yield* fromLine(line, `line ${lineNo}`)
   }
   if (whole) {
     let value: unknown
@@ -109,7 +115,7 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
       // Not one document either. When another line is a JSON object by itself, this is NDJSON whose
       // first line is broken: report that line and read the others one by one, keeping the good ones.
       if (whole.slice(1).some(isJsonObject)) {
-        for (let i = 0; i < whole.length; i++) yield* fromLine(whole[i]!, wholeStart + i)
+        for (let i = 0; i < whole.length; i++) yield* fromLine(whole[i]!, `line ${wholeStart + i}`)
         return
       }
       yield { where: 'document', reason: `not valid JSON: ${(error as Error).message}` }
@@ -119,16 +125,23 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
   }
 }
 
-const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
+export const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
+
+/**
+ * JSON text can only bring a NUL or an unpaired surrogate in as a \u escape: a raw NUL is not JSON,
+ * and text decoded from UTF-8 holds no unpaired surrogate. Text without such an escape needs no walk.
+ */
+const MAY_BE_UNSTORABLE = /\\u(0000|d[89a-f])/i
 
 /**
  * One item through the codec, or why not. Text PostgreSQL cannot store is refused on both stores
  * alike (storable-text.ts), as it would otherwise fail the whole batch there; an item nested too
- * deep for the walks (a stack overflow) is that item's problem too, not the import's.
+ * deep for the walks (a stack overflow) is that item's problem too, not the import's. `text`, the
+ * JSON the item was parsed from, spares the walk for unstorable text when it has no escape for one.
  */
-function checked(codec: ItemCodec, value: unknown): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
+export function checked(codec: ItemCodec, value: unknown, text?: string): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
   try {
-    const bad = findUnstorable(value)
+    const bad = text !== undefined && !MAY_BE_UNSTORABLE.test(text) ? null : findUnstorable(value)
     if (bad) return { errors: [`${bad.path}: ${bad.reason}`] }
     return codec.fromItem(value)
   } catch (error) {
@@ -164,7 +177,7 @@ export async function importItems(
         report.rejected.push(entry)
         continue
       }
-      const result = checked(codec, entry.value)
+      const result = checked(codec, entry.value, entry.text)
       if ('errors' in result) {
         report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
         continue

@@ -25,6 +25,14 @@ export interface BulkLoader {
   write(rows: Row[]): Promise<void>
   /** Builds the indexes dropped at the start, if any. Call it also after a failed write. */
   finish(): Promise<void>
+  /** The table's triggers a large batch skips: what another connection's writeBatch needs (services/import-parallel.ts). */
+  readonly triggers: readonly Trigger[]
+}
+
+/** A trigger as sqlite_master holds it: dropped and recreated from its own SQL. */
+export interface Trigger {
+  readonly name: string
+  readonly sql: string
 }
 
 /** Batches this large skip the row triggers. */
@@ -36,28 +44,35 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
     for (const [name, t] of INDEXES) if (t === table) await store.db.schema.dropIndex(name).ifExists().execute()
   }
   const triggers = store.dialect.importSkipsRowTriggers
-    ? (await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(store.db)).rows
+    ? (await sql<Trigger>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(store.db)).rows
     : []
 
   return {
-    async write(rows) {
-      if (rows.length === 0) return
-      const skip = rows.length >= BULK ? triggers : []
-      await store.db.transaction().execute(async (trx) => {
-        const view = { ...store, db: trx }
-        for (const t of skip) await sql`drop trigger ${sql.ref(t.name)}`.execute(trx)
-        await upsertIn(view, table, rows)
-        if (skip.length === 0) return
-        for (const t of skip) await sql.raw(t.sql).execute(trx)
-        await widenSkews(view, table, rows)
-        const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
-        await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)
-      })
-    },
+    triggers,
+    write: (rows) => writeBatch(store, table, rows, triggers),
     async finish() {
       if (empty) await schemaChange(store, () => ensureIndexes(store.db, table))
     },
   }
+}
+
+/**
+ * Upserts `rows` in one transaction, skipping `triggers` (a loader's) when the batch is large. Any
+ * connection to the store can run it: the import's worker threads each do, in turn.
+ */
+export async function writeBatch(store: Store, table: ItemTable, rows: Row[], triggers: readonly Trigger[]): Promise<void> {
+  if (rows.length === 0) return
+  const skip = rows.length >= BULK ? triggers : []
+  await store.db.transaction().execute(async (trx) => {
+    const view = { ...store, db: trx }
+    for (const t of skip) await sql`drop trigger ${sql.ref(t.name)}`.execute(trx)
+    await upsertIn(view, table, rows)
+    if (skip.length === 0) return
+    for (const t of skip) await sql.raw(t.sql).execute(trx)
+    await widenSkews(view, table, rows)
+    const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
+    await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)
+  })
 }
 
 /** What the skews triggers (migration 0004) would have done for these rows: one row for the batch when it widens a bound. */

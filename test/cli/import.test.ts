@@ -150,6 +150,19 @@ describe('parley import (sqlite)', () => {
     expect(await messagesOf(server, dialogId)).toStrictEqual(byIdDesc(items))
   })
 
+  it('imports NDJSON from standard input with worker threads, and refuses a worker count that is not one', async () => {
+    const { dialogId, items } = sampleMessages(1669552950)
+    const r = await runParley(['import', 'messages', '-', '--db', db, '--workers', '1'], { input: ndjson(items) })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/Imported 4 messages, rejected 0\b/)
+    expect(await messagesOf(server, dialogId)).toStrictEqual(byIdDesc(items))
+    for (const bad of ['-1', 'two', '1.5']) {
+      const refused = await runParley(['import', 'messages', '-', '--db', db, '--workers', bad], { input: ndjson(items) })
+      expect(refused.code).not.toBe(0)
+      expect(refused.stderr).toMatch(/--workers/)
+    }
+  })
+
   it('reports every bad line with its number and reason, keeps the good ones, and exits 1', async () => {
     const good = [
       dialogItem(1645095700, { type: 2, name: 'Night party', occupants_ids: [1, 2, 3], admins_ids: [1], xmpp_room_jid: 'x@muc.example', description: 'desc' }),
@@ -169,7 +182,8 @@ describe('parley import (sqlite)', () => {
       /* 9 */ JSON.stringify({ items: [g3, dialogItem(1645095500, { occupants_ids: [1.5] })] }),
       /* 10 */ '{"_id": "' + objectId(1645095600) + '", "type"',
     ].join('\n') // no final newline: the last line is still a line
-    const r = await importFile('dialogs', file(text))
+    const path = file(text)
+    const r = await importFile('dialogs', path)
     expect(r.code).toBe(1)
     const rejected = r.stderr.split('\n').filter((l) => l.startsWith('rejected '))
     const expected: Array<[string, RegExp]> = [
@@ -187,6 +201,11 @@ describe('parley import (sqlite)', () => {
       expect(rejected[i]).toMatch(reason)
     })
     expect(r.stderr).toMatch(/Imported 3 dialogs, rejected 7\b/)
+    // Spread over threads, the same file gives the same report (and upserts the same three).
+    const parallel = await runParley(['import', 'dialogs', path, '--db', db, '--workers', '2'])
+    expect(parallel.code).toBe(1)
+    expect(parallel.stderr.split('\n').filter((l) => l.startsWith('rejected '))).toEqual(rejected)
+    expect(parallel.stderr).toMatch(/Imported 3 dialogs, rejected 7\b/)
 
     const listed = await server.get('/admin/chat/list?limit=100')
     expect(listed.status, listed.text).toBe(200)
@@ -233,7 +252,7 @@ describe.runIf(pgUrl)('parley import --database-url (postgres)', () => {
     const r = await runParley(['import', 'messages', file(ndjson(items)), '--database-url', pg.url])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/Imported 4 messages, rejected 0\b/)
-    const d = await runParley(['import', 'dialogs', '-', '--database-url', pg.url], { input: ndjson([dialog]) })
+    const d = await runParley(['import', 'dialogs', '-', '--database-url', pg.url, '--workers', '1'], { input: ndjson([dialog]) })
     expect(d.code, d.stderr).toBe(0)
 
     store = openStore({ databaseUrl: pg.url, poolSize: 2 })
