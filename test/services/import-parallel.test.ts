@@ -48,6 +48,13 @@ function mixedInput(dialogId: string, base: number) {
     if (i % 17 === 7) lines.push('   ')
     // An earlier item, changed: the later line wins, in the same block or many blocks later.
     if (i % 9 === 8) good({ ...items[i - 8]!, message: `changed at ${i}` })
+    if (i === 20) {
+      // Text PostgreSQL cannot store arrives only as a \u escape, in either case (services/import.ts checked).
+      lines.push(JSON.stringify(messageItem(dialogId, base + 800)).replace('"message":"', '"message":"a\\uD83D b'))
+      rejected.push([`line ${lines.length}`, /message: contains an unpaired UTF-16 surrogate/])
+      lines.push(JSON.stringify(messageItem(dialogId, base + 801, { extra: { note: 'x\u0000y' } })))
+      rejected.push([`line ${lines.length}`, /extra\.note: contains a NUL character/])
+    }
     if (i === 40) {
       const page = { total_entries: 2, items: [messageItem(dialogId, base + 700), { ...messageItem(dialogId, base + 701), created_at: 'yesterday' }] }
       lines.push(JSON.stringify(page))
