@@ -116,9 +116,9 @@ interface BufferPool {
 }
 
 /**
- * Block buffers come back once their block is written and are used again. A new 2 MB buffer per
- * block, left to the collector, kept tens of MB of dead blocks alive in every thread, and process
- * memory grew with the size of the import.
+ * Block buffers come back once their block is written and are used again: the blocks in flight are
+ * then all the block memory there is. New 2 MB buffers would each wait for the collector, which
+ * frees them late (external memory counts little towards its next run).
  */
 function bufferPool(blockBytes: number): BufferPool {
   const free: ArrayBuffer[] = []
