@@ -239,6 +239,18 @@ export async function writeRow(store: Store, table: ItemTable, id: string, field
 
 /** Rows in one statement: under SQLite's and PostgreSQL's bound-parameter limits with every column. */
 const CHUNK = 500
+
+/**
+ * Rows for the next statement when `left` remain: CHUNK, else the largest power of two. A batch's
+ * last statement would otherwise have a length of its own, and every length is a statement of its
+ * own, compiled and kept by each connection (store/connect.ts keeps 256): batches cut by bytes, as
+ * a parallel import's are, made a new one nearly every time, each holding the compiled program of a
+ * few hundred rows, and memory grew with the import. So there are at most 10 shapes per column list.
+ */
+function chunkSize(left: number): number {
+  if (left >= CHUNK) return CHUNK
+  return 2 ** Math.floor(Math.log2(left))
+}
 /** The SQL text of an upsert of n rows of these columns, compiled once per shape. */
 const upsertText = new Map<string, string>()
 
@@ -251,8 +263,9 @@ const upsertText = new Map<string, string>()
 export async function upsertIn(trx: Store, table: ItemTable, rows: Row[]): Promise<void> {
   const columns = Object.keys(rows[0]!)
   const ordered = [...rows].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1))
-  for (let i = 0; i < ordered.length; i += CHUNK) {
-    const chunk = ordered.slice(i, i + CHUNK)
+  for (let i = 0; i < ordered.length; ) {
+    const chunk = ordered.slice(i, i + chunkSize(ordered.length - i))
+    i += chunk.length
     const key = `${trx.dialect.name}|${table}|${chunk.length}|${columns.join(',')}`
     let text = upsertText.get(key)
     if (text === undefined) {
