@@ -35,8 +35,8 @@ export interface StoreResult {
   import: ImportFigures
   /** SQLite: `parley import` of the data set's NDJSON export, as a process of its own. */
   cliImport?: CliImportFigures
-  /** SQLite: the same with `--workers 1`. */
-  cliImportWorkers?: CliImportFigures
+  /** SQLite: the same with other options (its `args`). Runs of 2026-11-26 before 09:00 kept `--workers 1` as `cliImportWorkers`. */
+  cliImportVariant?: CliImportFigures
   /** PostgreSQL: VACUUM ANALYZE after the import (not in the import figures). */
   analyzeSeconds?: number
   /** PostgreSQL: the floor query through pg in the bench process. */
@@ -124,7 +124,7 @@ export function markdown(r: Results): string {
   for (const s of r.stores) {
     const i = s.import
     out.push(`| ${s.name} | in process${i.cached ? ' (kept file; figures from when it was built)' : ''} | ${int(i.items)} | ${i.seconds.toFixed(1)} | ${int(i.itemsPerSecond)} | ${i.peakRssMb} |`)
-    for (const c of [s.cliImport, s.cliImportWorkers]) {
+    for (const c of [s.cliImport, s.cliImportVariant]) {
       if (c) out.push(`| ${s.name} | \`parley import${c.args ? ` ${c.args}` : ''}\` of ${int(c.fileMb)} MB NDJSON | ${int(c.items)} | ${c.seconds.toFixed(1)} | ${int(c.itemsPerSecond)} | ${c.peakRssMb} |`)
     }
   }

@@ -22,12 +22,21 @@ import type { FromWorker, ImportWorkerData, ToWorker } from './import-worker.ts'
 export interface ParallelImportOptions {
   /** Worker threads that parse, check and write; 0 does everything in this thread. */
   workers: number
-  /** Bytes of whole lines per block: one transaction each (about 5000 messages by default). */
+  /** Bytes of whole lines per block: one transaction each (about 2500 messages by default). */
   blockBytes?: number
   onProgress?: (report: ImportReport) => void
 }
 
-const BLOCK_BYTES = 2 << 20
+const BLOCK_BYTES = 1 << 20
+/**
+ * A worker's heap is capped: V8 grows an uncapped one lazily, and with one worker the import's peak
+ * RSS was ~330 MB at 1M messages; capped (and with 1 MB blocks rather than 2), 284 MB at 1M and
+ * 291 MB at 10M, for 3 % of the speed (docs/performance.md §6d). A block holds 1 MB of lines, a
+ * few MB parsed; a longer block is one long line, and this thread reads those (LONG_BLOCK).
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 }
+/** Blocks this many times blockBytes or longer (one line that long) are read by this thread. */
+const LONG_BLOCK = 4
 /** Blocks dealt out ahead per thread: enough to keep each busy, few enough to bound the memory they take. */
 const AHEAD = 2
 const NEWLINE = 0x0a
@@ -41,7 +50,9 @@ export async function importStream(
   input: Readable,
   options: ParallelImportOptions,
 ): Promise<ImportReport> {
-  if (options.workers < 1) return importItems(store, kind, readItems(input), options.onProgress)
+  // An in-memory SQLite database is private to its one connection: a worker's would be another one.
+  const oneConnection = storeConfig.databaseUrl === null && storeConfig.dbFile === ':memory:'
+  if (options.workers < 1 || oneConnection) return importItems(store, kind, readItems(input), options.onProgress)
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>
   const head = await readHead(chunks)
   if (head.opensDocument) {
@@ -117,7 +128,7 @@ interface BufferPool {
 
 /**
  * Block buffers come back once their block is written and are used again: the blocks in flight are
- * then all the block memory there is. New 2 MB buffers would each wait for the collector, which
+ * then all the block memory there is. New 1 MB buffers would each wait for the collector, which
  * frees them late (external memory counts little towards its next run).
  */
 function bufferPool(blockBytes: number): BufferPool {
@@ -147,7 +158,7 @@ async function inWorkers(
   const report: ImportReport = { imported: 0, rejected: [] }
   const turn = newTurn()
   const workerData: ImportWorkerData = { module: WORKER_MODULE, store: storeConfig, kind, triggers, turn: turn.buffer as SharedArrayBuffer }
-  const workers = Array.from({ length: options.workers }, () => new Worker(WORKER_ENTRY, { workerData }))
+  const workers = Array.from({ length: options.workers }, () => new Worker(WORKER_ENTRY, { workerData, resourceLimits: WORKER_HEAP }))
   // This thread writes every (workers + 1)th block itself: one isolate fewer than a worker more.
   const threads = workers.length + 1
   const own: BlockWriter = { store, kind, triggers, turn }
@@ -211,10 +222,18 @@ async function inWorkers(
       finish(await writeBlock(own, block.seq, block.bytes))
       pool.give(block.bytes.buffer)
     }
+    let dealt = 0
     for await (const bytes of blocks(pieces, rest, blockBytes, pool)) {
       await until(() => sent - done < AHEAD * threads)
       const seq = sent++
-      const owner = seq % threads
+      if (bytes.length >= LONG_BLOCK * blockBytes) {
+        // Every block before it is dealt: this thread writes its own, then this one.
+        if (mine) await writeMine(mine)
+        mine = null
+        await writeMine({ seq, bytes })
+        continue
+      }
+      const owner = dealt++ % threads
       if (owner === 0) mine = { seq, bytes }
       else workers[owner - 1]!.postMessage({ seq, bytes } satisfies ToWorker, [bytes.buffer])
       // This thread's block once the workers have theirs of the round.

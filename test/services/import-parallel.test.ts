@@ -7,11 +7,13 @@
 import { Readable } from 'node:stream'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.ts'
 import type { Item } from '../../src/services/items.ts'
 import { importStream } from '../../src/services/import-parallel.ts'
 import { byIdDesc } from '../cli/admin.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
 import { messageItem, objectId } from '../helpers/factories.ts'
+import { createStore, migrate } from '../../src/store/connect.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
 /** The input in chunks of 1 to 23 bytes, cut anywhere (a chunk may end inside a character). */
@@ -56,7 +58,8 @@ function mixedInput(dialogId: string, base: number) {
       rejected.push([`line ${lines.length}`, /extra\.note: contains a NUL character/])
     }
     if (i === 40) {
-      const page = { total_entries: 2, items: [messageItem(dialogId, base + 700), { ...messageItem(dialogId, base + 701), created_at: 'yesterday' }] }
+      // A saved page on one line, long enough to be a block this thread reads (import-parallel.ts LONG_BLOCK).
+      const page = { total_entries: 2, items: [messageItem(dialogId, base + 700, { message: 'long '.repeat(600) }), { ...messageItem(dialogId, base + 701), created_at: 'yesterday' }] }
       lines.push(JSON.stringify(page))
       kept.set(page.items[0]!._id as string, page.items[0]!)
       rejected.push([`line ${lines.length}, item 2`, /created_at must be a time/])
@@ -110,10 +113,10 @@ for (const kind of STORES) {
         const bad = items[failing]!._id as string
         await failOnInsert(t, bad)
         try {
-          // Each line is a block of its own (longer than blockBytes): block i is line i, and with
-          // one worker this thread writes the even blocks and the worker the odd ones.
+          // Each line is a block of its own (longer than blockBytes, shorter than a long block):
+          // block i is line i, and with one worker this thread writes the even ones, the worker the odd.
           const input = Readable.from(items.map((i) => Buffer.from(JSON.stringify(i) + '\n')))
-          await expect(importStream(t.store, t.config, 'messages', input, { workers: 1, blockBytes: 100 })).rejects.toThrow(/refused by the test/)
+          await expect(importStream(t.store, t.config, 'messages', input, { workers: 1, blockBytes: 200 })).rejects.toThrow(/refused by the test/)
         } finally {
           await dropFailOnInsert(t)
         }
@@ -122,6 +125,24 @@ for (const kind of STORES) {
     }
   })
 }
+
+describe('parallel import into an in-memory SQLite database', () => {
+  it('keeps to this thread: a worker could not reach the database', async () => {
+    const config = { ...loadConfig({}).store, dbFile: ':memory:' }
+    const store = createStore(config)
+    try {
+      await migrate(store)
+      const dialogId = objectId(1_720_000_000)
+      const items = Array.from({ length: 30 }, (_, i) => messageItem(dialogId, 1_720_000_001 + i))
+      const report = await importStream(store, config, 'messages', dribbled(items.map((i) => JSON.stringify(i)).join('\n'), 3), { workers: 2, blockBytes: 300 })
+      expect(report).toEqual({ imported: 30, rejected: [] })
+      const stored = await store.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+      expect(Number(stored.n)).toBe(30)
+    } finally {
+      await store.close()
+    }
+  })
+})
 
 /** A trigger that refuses to store one message. Small batches keep the table's triggers (store/bulk-load.ts). */
 async function failOnInsert(t: TestStore, id: string): Promise<void> {
