@@ -1,14 +1,13 @@
-// `parley import --workers N` of NDJSON: parsing and checking spread over threads. One thread
+// `parley import` of NDJSON, parsing and checking spread over threads (decision 0008). One thread
 // alone spends about as long parsing and checking an item as storing it. Here the input is cut into
 // blocks of whole lines, dealt in turn to this thread and N workers (import-worker.ts); each thread
 // parses and checks its block, waits for its turn, and writes the block in one transaction on its
 // own connection (import-blocks.ts). Blocks are written in input order, so a later item with the
-// same _id still replaces an earlier one, and rejections are reported in line order.
+// same _id still replaces an earlier one, and rejections are reported in line order. With one worker
+// on 2 cores: 1.3-1.5x the speed, the peak RSS still under 300 MB (docs/performance.md §6d).
 //
-// Each thread has a heap of its own, so this costs memory: about 1.4x the speed for about 1.7x the
-// peak RSS with one worker on 2 cores (docs/performance.md §6d). With no workers, or for input that is
-// not NDJSON (a pretty-printed array or page, read whole anyway), the import is import.ts's, in
-// this thread.
+// With no workers, for input that is not NDJSON (a pretty-printed array or page, read whole anyway),
+// or into an in-memory SQLite database, the import is import.ts's, in this thread.
 import { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
