@@ -217,12 +217,12 @@ async function main(): Promise<void> {
     checkInterrupted()
     if (name === 'sqlite') {
       log('sqlite: parley import of the data set as NDJSON…')
-      // The defaults (one worker thread on two cores or more: services/import-parallel.ts), then one thread alone.
-      const [cli, oneThread] = await cliImport(ds.file, dir, stats.messages, [[], ['--workers', '0']])
-      for (const c of [cli!, oneThread!]) {
+      // The defaults (one thread), then with one worker thread beside it (services/import-parallel.ts).
+      const [cli, oneWorker] = await cliImport(ds.file, dir, stats.messages, [[], ['--workers', '1']])
+      for (const c of [cli!, oneWorker!]) {
         log(`  ${c.args || 'defaults'}: ${c.items} items (${c.fileMb} MB) in ${c.seconds.toFixed(1)} s = ${c.itemsPerSecond} items/s, peak RSS ${c.peakRssMb} MB`)
       }
-      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportVariant: oneThread })
+      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportVariant: oneWorker })
       const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
       cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
       storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })

@@ -1,7 +1,6 @@
 // `parley import dialogs|messages FILE|-`: admin-format items in, upserted by _id. Progress and every
 // rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
 import { createReadStream, statSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
 import { Transform } from 'node:stream'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import cliProgress from 'cli-progress'
@@ -19,8 +18,8 @@ export function importCommand(): Command {
     .addArgument(new Argument('<kind>', 'what the file holds').choices(['dialogs', 'messages']))
     .argument('<file>', "a file, or - for standard input")
     .addOption(
-      new Option('--workers <n>', 'worker threads that parse, check and write NDJSON beside this one (0: this one alone); each adds a heap of up to 64 MB')
-        .default(availableParallelism() > 1 ? 1 : 0, '1 with two cores or more')
+      new Option('--workers <n>', 'worker threads that parse, check and write NDJSON beside this one: 1 is ~1.4x as fast on 2 cores, for a peak RSS of ~280-320 MB instead of ~250 (docs/operations.md)')
+        .default(0)
         .argParser(workerCount),
     )
     .action(async (kind: ImportKind, file: string, opts: Flags & { workers: number }) => {

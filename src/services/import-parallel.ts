@@ -4,7 +4,7 @@
 // parses and checks its block, waits for its turn, and writes the block in one transaction on its
 // own connection (import-blocks.ts). Blocks are written in input order, so a later item with the
 // same _id still replaces an earlier one, and rejections are reported in line order. With one worker
-// on 2 cores: 1.3-1.5x the speed, the peak RSS still under 300 MB (docs/performance.md §6d).
+// on 2 cores: 1.3-1.5x the speed, for a peak RSS of 280-320 MB against ~250 (docs/performance.md §6d).
 //
 // With no workers, for input that is not NDJSON (a pretty-printed array or page, read whole anyway),
 // or into an in-memory SQLite database, the import is import.ts's, in this thread.
@@ -29,8 +29,8 @@ export interface ParallelImportOptions {
 const BLOCK_BYTES = 1 << 20
 /**
  * A worker's heap is capped: V8 grows an uncapped one lazily, and with one worker the import's peak
- * RSS was ~330 MB at 1M messages; capped (and with 1 MB blocks rather than 2), 284 MB at 1M and
- * 291 MB at 10M, for 3 % of the speed (docs/performance.md §6d). A block holds 1 MB of lines, a
+ * RSS was ~330 MB at 1M messages; capped (and with 1 MB blocks rather than 2), 281-284 MB at 1M and
+ * 289-321 MB at 10M, for 3 % of the speed (docs/performance.md §6d). A block holds 1 MB of lines, a
  * few MB parsed; a longer block is one long line, and this thread reads those (LONG_BLOCK).
  */
 const WORKER_HEAP = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 }
