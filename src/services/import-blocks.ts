@@ -6,7 +6,7 @@ import type { Trigger } from '../store/bulk-load.ts'
 import { writeBatch } from '../store/bulk-load.ts'
 import type { Store } from '../store/connect.ts'
 import type { ItemTable } from '../store/items.ts'
-import { checked, CODEC_OF, fromLine, isRejection, LINE_BREAK, type ImportKind } from './import.ts'
+import { CODEC_OF, fromLine, LINE_BREAK, rowOf, type ImportKind } from './import.ts'
 
 export interface BlockDone {
   seq: number
@@ -74,12 +74,8 @@ export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array)
   const rejected: BlockDone['rejected'] = []
   for (let i = 0; i < lines.length; i++) {
     for (const entry of fromLine(lines[i]!, '')) {
-      if (isRejection(entry)) {
-        rejected.push({ line: i + 1, where: entry.where, reason: entry.reason })
-        continue
-      }
-      const result = checked(codec, entry.value, entry.text)
-      if ('errors' in result) rejected.push({ line: i + 1, where: entry.where, reason: result.errors.join('; ') })
+      const result = rowOf(codec, entry)
+      if ('reason' in result) rejected.push({ line: i + 1, where: result.where, reason: result.reason })
       else rows.set(result.row.id as string, result.row)
     }
   }

@@ -7,7 +7,7 @@ import type { Store } from '../store/connect.ts'
 import { openBulkLoader } from '../store/bulk-load.ts'
 import type { ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
-import type { Item, ItemCodec } from './items.ts'
+import type { Item, ItemCodec, Row } from './items.ts'
 import { messageCodec } from './message-item.ts'
 import { findUnstorable } from './storable-text.ts'
 
@@ -125,7 +125,7 @@ export async function* readItems(input: Readable): AsyncGenerator<Located | Reje
   }
 }
 
-export const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
+const isRejection = (x: Located | Rejection): x is Rejection => 'reason' in x
 
 /**
  * JSON text can only bring a NUL or an unpaired surrogate in as a \u escape: a raw NUL is not JSON,
@@ -139,7 +139,7 @@ const MAY_BE_UNSTORABLE = /\\u(0000|d[89a-f])/i
  * deep for the walks (a stack overflow) is that item's problem too, not the import's. `text`, the
  * JSON the item was parsed from, spares the walk for unstorable text when it has no escape for one.
  */
-export function checked(codec: ItemCodec, value: unknown, text?: string): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
+function checked(codec: ItemCodec, value: unknown, text?: string): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
   try {
     const bad = text !== undefined && !MAY_BE_UNSTORABLE.test(text) ? null : findUnstorable(value)
     if (bad) return { errors: [`${bad.path}: ${bad.reason}`] }
@@ -148,6 +148,13 @@ export function checked(codec: ItemCodec, value: unknown, text?: string): Return
     if (error instanceof RangeError) return { errors: [`cannot be read: ${error.message}`] }
     throw error
   }
+}
+
+/** An entry of the input as a row to store, or why not: its own rejection, or the codec's. */
+export function rowOf(codec: ItemCodec, entry: Located | Rejection): { row: Row } | Rejection {
+  if (isRejection(entry)) return entry
+  const result = checked(codec, entry.value, entry.text)
+  return 'errors' in result ? { where: entry.where, reason: result.errors.join('; ') } : { row: result.row }
 }
 
 /**
@@ -173,13 +180,9 @@ export async function importItems(
   }
   try {
     for await (const entry of source) {
-      if (isRejection(entry)) {
-        report.rejected.push(entry)
-        continue
-      }
-      const result = checked(codec, entry.value, entry.text)
-      if ('errors' in result) {
-        report.rejected.push({ where: entry.where, reason: result.errors.join('; ') })
+      const result = rowOf(codec, entry)
+      if ('reason' in result) {
+        report.rejected.push(result)
         continue
       }
       batch.set(result.row.id as string, result.row)
