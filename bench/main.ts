@@ -12,9 +12,11 @@ import { messageCodec } from '../src/services/message-item.ts'
 import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { cliImport } from './cli-import.ts'
-import { parseSize, postgresDataset, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
+import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
 import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
+// @ts-expect-error: plain JavaScript of the bin, without declarations
+import { buildIsCurrent } from '../bin/current-build.js'
 import { createKey, startHttpFloor, startParley } from './servers.ts'
 import { idIn, shapes, URL_OF } from './shapes.ts'
 import { durability, durabilityLine, durabilityMarkdown, type DurabilityResult } from './durability.ts'
@@ -83,6 +85,9 @@ if (stores.includes('postgres') && !pgUrl) {
 function log(line: string): void {
   process.stderr.write(`${line}\n`)
 }
+// Memory figures depend on it: the sources run through tsx take ~40 MB more per process.
+const parleyRuns: 'build' | 'sources' = (buildIsCurrent as (root: string) => boolean)(ROOT) ? 'build' : 'sources'
+if (parleyRuns === 'sources') log('dist/server is missing or older than src/: parley runs from the sources (npm run build:server for representative memory)')
 const fmt = (l: Latency): string => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${l.rps} req/s${l.errors ? `, ${l.errors} ERRORS: ${l.firstError}` : ''}`
 
 /** Undone in reverse order at the end, on failure, and on Ctrl-C: children, databases, temp files. */
@@ -217,12 +222,12 @@ async function main(): Promise<void> {
     checkInterrupted()
     if (name === 'sqlite') {
       log('sqlite: parley import of the data set as NDJSON…')
-      // The defaults (one thread), then with one worker thread beside it (services/import-parallel.ts).
-      const [cli, oneWorker] = await cliImport(ds.file, dir, stats.messages, [[], ['--workers', '1']])
-      for (const c of [cli!, oneWorker!]) {
+      // The defaults (one worker thread beside the main one, on 2+ cores), then the main thread alone.
+      const [cli, oneThread] = await cliImport(ds.file, dir, stats.messages, [[], ['--workers', '0']])
+      for (const c of [cli!, oneThread!]) {
         log(`  ${c.args || 'defaults'}: ${c.items} items (${c.fileMb} MB) in ${c.seconds.toFixed(1)} s = ${c.itemsPerSecond} items/s, peak RSS ${c.peakRssMb} MB`)
       }
-      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportVariant: oneWorker })
+      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportVariant: oneThread })
       const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
       cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
       storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
@@ -283,7 +288,7 @@ async function main(): Promise<void> {
   const results: Results = {
     date: new Date().toISOString().slice(0, 10),
     size,
-    settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY] },
+    settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY], parley: parleyRuns },
     machine: machine(sqliteVersion, pgVersion),
     dataset: stats,
     floors: { sqlite, http, keysetLoop },

@@ -56,7 +56,14 @@ export interface StoreResult {
 export interface Results {
   date: string
   size: string
-  settings: { secondsPerMeasurement: number; maxRequestsPerMeasurement: number; loopCapSeconds: number; concurrency: number[] }
+  settings: {
+    secondsPerMeasurement: number
+    maxRequestsPerMeasurement: number
+    loopCapSeconds: number
+    concurrency: number[]
+    /** What `parley` ran: the build (dist/server) or, when that was missing or older, the sources through tsx. */
+    parley?: 'build' | 'sources'
+  }
   machine: Machine
   dataset: DatasetStats
   floors: { sqlite: SqliteFloor; http: { c1: Latency; c32: Latency }; keysetLoop: LoopFigures }
@@ -99,7 +106,8 @@ export function markdown(r: Results): string {
     `Machine: ${m.cpu} × ${m.cores}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, SQLite ${m.sqlite}` +
       `${m.postgres ? `, PostgreSQL ${m.postgres}` : ''}. Data set (seed ${d.seed}): ${int(d.messages)} messages in ${int(d.dialogs)} dialogs; ` +
       `largest dialog ${int(d.largest.messages)} messages, median ${int(d.medianDialogSize)}. Each measurement ${r.settings.secondsPerMeasurement} s ` +
-      `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up; the export loop stops after ${r.settings.loopCapSeconds} s.`,
+      `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up; the export loop stops after ${r.settings.loopCapSeconds} s.` +
+      (r.settings.parley ? ` parley ran from ${r.settings.parley === 'build' ? 'its build (dist/server)' : 'the sources, through tsx'}.` : ''),
     '',
   )
 

@@ -5,10 +5,10 @@
 // nothing outside it, and a clear 503 when it was never built.
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { PACKAGE_ROOT } from '../../paths.ts'
 
-export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../dist/ui', import.meta.url))
+export const DEFAULT_UI_DIR = join(PACKAGE_ROOT, 'dist/ui')
 
 /** Same origin only, no inline script or style: the built page needs nothing else. */
 export const CONSOLE_CSP = [
