@@ -1,6 +1,7 @@
 // `parley import dialogs|messages FILE|-`: admin-format items in, upserted by _id. Progress and every
 // rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
 import { createReadStream, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { Transform } from 'node:stream'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import cliProgress from 'cli-progress'
@@ -8,6 +9,12 @@ import type { Flags } from '../config.ts'
 import type { ImportKind, ImportReport } from '../services/import.ts'
 import { importStream } from '../services/import-parallel.ts'
 import { withStore, withStoreOptions } from './common.ts'
+
+/**
+ * One worker where there is a core for it: ~1.4x as fast on 2 cores, and, run from the build, within
+ * the memory bound (9.85M messages at 248 MB peak RSS; decision 0008, docs/performance.md §6e).
+ */
+const DEFAULT_WORKERS = availableParallelism() > 1 ? 1 : 0
 
 /** Imports at least this large prune the change logs when they finish. */
 const PRUNE_AFTER = 10_000
@@ -18,8 +25,8 @@ export function importCommand(): Command {
     .addArgument(new Argument('<kind>', 'what the file holds').choices(['dialogs', 'messages']))
     .argument('<file>', "a file, or - for standard input")
     .addOption(
-      new Option('--workers <n>', 'worker threads that parse, check and write NDJSON beside this one: 1 is ~1.4x as fast on 2 cores, for a peak RSS of ~280-320 MB instead of ~250 (docs/operations.md)')
-        .default(0)
+      new Option('--workers <n>', 'worker threads that parse, check and write NDJSON beside this one; 0 reads on this thread alone (docs/operations.md)')
+        .default(DEFAULT_WORKERS, '1 with 2 or more cores, else 0')
         .argParser(workerCount),
     )
     .action(async (kind: ImportKind, file: string, opts: Flags & { workers: number }) => {
