@@ -218,16 +218,16 @@ describe.skipIf(!baseUrl)('two parley servers on one PostgreSQL database', () =>
       // bob hides ten for himself; each sender deletes some of their own for everyone
       ...sent.slice(0, 10).map((m, i) => as(i % 2, bob, 'DELETE', `/chat/Message/${m.id}`)),
       ...sent.slice(10, 20).map((m, i) => as(i % 2, m.by, 'DELETE', `/chat/Message/${m.id}?force=1`)),
-      // cat reads a few by id and dan marks all, while ann edits and new messages arrive
+      // cat reads a few by id, while ann edits and new messages arrive
       ...[...sent.slice(2, 8), ...sent.slice(20, 26)].map((m, i) => as(i % 2, cat, 'PUT', `/chat/Message/${m.id}`, { read: 1 })),
-      as(1, dan, 'PUT', '/chat/Message', { chat_dialog_id: id, read: 1 }),
       ...sent.filter((m) => m.by === ann).slice(-3).map((m, i) => as(i % 2, ann, 'PUT', `/chat/Message/${m.id}`, { message: 'edited' })),
       ...Array.from({ length: 6 }, (_, i) => as(i % 2, [ann, bob, cat][i % 3]!, 'POST', '/chat/Message', { chat_dialog_id: id, message: `late${i}` })),
-      // eve joins and dan leaves meanwhile
+      // eve joins meanwhile; dan marks all read, then leaves: his own two in order, since marking a
+      // dialog he has already left is rightly a 404 (CI once ran them the other way round)
       as(0, ann, 'PUT', `/chat/Dialog/${id}`, { push_all: { occupants_ids: [eve.id] } }),
-      as(1, dan, 'DELETE', `/chat/Dialog/${id}`),
+      as(1, dan, 'PUT', '/chat/Message', { chat_dialog_id: id, read: 1 }).then(async (read) => [read, await as(1, dan, 'DELETE', `/chat/Dialog/${id}`)]),
     ])
-    expect(answers.map((r) => r.status).filter((st) => st !== 200 && st !== 201)).toEqual([])
+    expect(answers.flat().map((r) => r.status).filter((st) => st !== 200 && st !== 201)).toEqual([])
 
     const members = await store.db.selectFrom('dialog_users').selectAll().where('dialog_id', '=', id).execute()
     const messages = await store.db.selectFrom('messages').selectAll().where('chat_dialog_id', '=', id).execute()
