@@ -4,7 +4,7 @@
 // parses and checks its block, waits for its turn, and writes the block in one transaction on its
 // own connection (import-blocks.ts). Blocks are written in input order, so a later item with the
 // same _id still replaces an earlier one, and rejections are reported in line order. With one worker
-// on 2 cores: 1.3-1.5x the speed, for a peak RSS of 280-320 MB against ~250 (docs/performance.md §6d).
+// on 2 cores, run from the build: 1.4-1.5x the speed, at 217-248 MB peak RSS (docs/performance.md §6e).
 //
 // With no workers, for input that is not NDJSON (a pretty-printed array or page, read whole anyway),
 // or into an in-memory SQLite database, the import is import.ts's, in this thread.
@@ -198,7 +198,10 @@ async function inWorkers(
       if ('error' in m) {
         failure ??= new Error(m.error)
         stopTurns(turn)
-      } else finish(m)
+      } else {
+        pool.give(m.buffer)
+        finish(m)
+      }
       settle()
     })
     worker.on('error', (error) => {
