@@ -12,12 +12,11 @@ import { importValues } from '../../src/services/import.ts'
 import { createStore, migrate } from '../../src/store/connect.ts'
 import { send } from '../helpers/app.ts'
 import { dialogItem, messageItem } from '../helpers/factories.ts'
-import { LISTENING, startParley, type ParleyProcess } from './run.ts'
+import { KEY_LINE, LISTENING, startParley, type ParleyProcess } from './run.ts'
 
 const B = 1645095700
 // 60 batches of the export: a few seconds of reading under the fault, well under a second without it.
 const MESSAGES = 60_000
-const KEY_LINE = /^ {2}([A-Za-z0-9_-]{43})$/m
 
 describe('parley serve: a streaming export to a fast reader', () => {
   let dir: string

@@ -130,3 +130,6 @@ export function freePort(): Promise<number> {
 
 /** The `parley listening on URL` line of serve's JSON log. */
 export const LISTENING = /"msg":"parley listening on (http:\/\/[^"]+)"/
+
+/** The Administration API key a first start prints, on a line of its own. */
+export const KEY_LINE = /^ {2}([A-Za-z0-9_-]{43})$/m

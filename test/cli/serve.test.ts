@@ -13,10 +13,9 @@ import { createStore } from '../../src/store/connect.ts'
 import { send } from '../helpers/app.ts'
 import { createPostgresDatabase } from '../helpers/stores.ts'
 import { getter, pageAll } from './admin.ts'
-import { LISTENING, freePort, startParley, type ParleyProcess } from './run.ts'
+import { KEY_LINE, LISTENING, freePort, startParley, type ParleyProcess } from './run.ts'
 
-/** The key block of a first start: the key on its own line, then a curl line using it. */
-const KEY_LINE = /^ {2}([A-Za-z0-9_-]{43})$/m
+/** The curl line a first start prints after its key (KEY_LINE). */
 const CURL_LINE = /^ {2}curl -H "CB-Administration-API-Key: ([^"]+)" "([^"]+)"$/m
 const KEYLIKE = /[A-Za-z0-9_-]{43}/g
 /** stdout without the JSON log lines (which carry paths and host names). */
