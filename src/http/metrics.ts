@@ -87,6 +87,15 @@ export function createHttpMetrics(): HttpMetrics {
         out.push(`parley_sqlite_writer_in_transaction ${stats.writerInTransaction ? 1 : 0}`)
       }
 
+      // How totals were read (store/counts.ts): derived cheaply, or from scratch here or on the count thread.
+      const counts = store.counts.stats
+      metric('parley_counts_total', 'counter', 'Counts behind total_entries and count=1: from scratch (full), read on the count thread (aside), derived from a kept count (derived) or a ladder rung (rung), ladders built here (ladder).')
+      out.push(`parley_counts_total{how="full"} ${counts.full}`)
+      out.push(`parley_counts_total{how="aside"} ${counts.aside}`)
+      out.push(`parley_counts_total{how="derived"} ${counts.delta}`)
+      out.push(`parley_counts_total{how="rung"} ${counts.rungs}`)
+      out.push(`parley_counts_total{how="ladder"} ${counts.ladders}`)
+
       if (nextPages) {
         metric('parley_admin_next_pages_total', 'counter', 'Export loop pages prepared ahead: sent (nothing had changed), stale (computed again), unused.')
         out.push(`parley_admin_next_pages_total{outcome="served"} ${nextPages.served}`)

@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely'
 import type { StoreConfig } from '../config.ts'
+import { CountThread } from './count-thread.ts'
 import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { ensureIndexes } from './indexes.ts'
@@ -20,8 +21,12 @@ export interface Store {
   readonly location: string
   /** Kept counts of this process (store/counts.ts); shared by the transaction views of the store. */
   readonly counts: Counts
+  /** SQLite files: where counts from scratch of large tables are read (store/count-thread.ts). */
+  readonly countThread: CountThread | null
   /** Set on the view of a store inside readSnapshot (store/items.ts): counts may be kept there. */
   readonly snapshot?: boolean
+  /** Set where a count from scratch or a ladder is read on the count thread rather than here (store/items.ts readCounting). */
+  readonly countsAside?: boolean
   /**
    * A handle for one long read (store/export.ts) that holds no other request up; close it after.
    * Null when READERS are already open: each holds a connection for as long as its client reads.
@@ -91,10 +96,10 @@ function withCounts(parts: Omit<Store, 'counts' | 'close'>, destroy: () => Promi
 }
 
 export function createStore(config: StoreConfig): Store {
-  return config.databaseUrl ? openPostgres(config) : openSqlite(config.dbFile)
+  return config.databaseUrl ? openPostgres(config) : openSqlite(config.dbFile, config.countThreadRows)
 }
 
-function openSqlite(file: string): Store {
+function openSqlite(file: string, countThreadRows: number): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const database = new SQLite(file)
   database.pragma('journal_mode = WAL')
@@ -106,7 +111,12 @@ function openSqlite(file: string): Store {
   const limit = file === ':memory:' ? 1 : readerLimit(null)
   const readers = limited(limit, () => sqliteReader(file, db))
   const stats = (): StoreStats => ({ readersOpen: readers.running(), readerLimit: limit, writerInTransaction: database.open && database.inTransaction })
-  return withCounts({ db, dialect: sqliteDialect, location: file, openReader: readers.open, stats }, () => db.destroy())
+  // :memory: is private to its connection: no other thread can read it.
+  const countThread = file === ':memory:' || countThreadRows <= 0 ? null : new CountThread(file, countThreadRows)
+  return withCounts({ db, dialect: sqliteDialect, location: file, countThread, openReader: readers.open, stats }, async () => {
+    await countThread?.close()
+    await db.destroy()
+  })
 }
 
 /**
@@ -185,7 +195,7 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
     readerLimit: limit,
     pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
   })
-  return withCounts({ db, dialect: postgresDialect, location, openReader: readers.open, stats }, () => db.destroy())
+  return withCounts({ db, dialect: postgresDialect, location, countThread: null, openReader: readers.open, stats }, () => db.destroy())
 }
 
 /** Brings the schema up to date. Concurrent starts are safe (schemaChange). */

@@ -252,6 +252,8 @@ export interface CountStats {
   /** Prune runs that deleted log rows, and their failures. */
   prunes: number
   pruneErrors: number
+  /** Reads on the count thread (store/count-thread.ts) kept here: counts from scratch and ladders this thread did not do. */
+  aside: number
 }
 
 interface Entry {
@@ -260,6 +262,29 @@ interface Entry {
   readonly position: string
   /** performance.now() when read. */
   readonly born: number
+}
+
+/** What a count thread read (store/count-thread.ts), as it travels back: counts and ladders under their keys. */
+export interface CountsRead {
+  readonly counts: ReadonlyArray<{ readonly key: string; readonly range: Range; readonly count: number; readonly position: string }>
+  readonly ladders: ReadonlyArray<{ readonly key: string; readonly ladder: Omit<Ladder, 'born'> }>
+}
+
+/**
+ * Thrown inside a snapshot whose store is marked `countsAside` instead of reading a count from
+ * scratch or building a ladder there: the caller leaves the snapshot, has them read on the count
+ * thread, keeps them, and reads again (store/items.ts readCounting).
+ */
+export class CountAside extends Error {
+  constructor(
+    readonly table: CountTable,
+    readonly conditions: readonly Condition[],
+    /** Whether the request's skews bound the count's walks (they are read again on the thread). */
+    readonly withSkews: boolean,
+    readonly ladder: boolean,
+  ) {
+    super(`a ${ladder ? 'ladder' : 'count'} of ${table} to read aside`)
+  }
 }
 
 /** count(F ∧ k ≤ values[i]) = counts[i] for a filter F and range column k, and count(F) = total, all read at `position`. */
@@ -283,13 +308,13 @@ interface Mark {
 const capFloor = (ladderStep: number): number => 2 * ladderStep
 
 export class Counts {
-  readonly stats: CountStats = { full: 0, delta: 0, withPage: 0, fallbacks: 0, empty: 0, ladders: 0, rungs: 0, anomalies: 0, prunes: 0, pruneErrors: 0 }
+  readonly stats: CountStats = { full: 0, delta: 0, withPage: 0, fallbacks: 0, empty: 0, ladders: 0, rungs: 0, anomalies: 0, prunes: 0, pruneErrors: 0, aside: 0 }
   readonly lifetimeMs: number
   readonly horizonMs: number
   private readonly maxEntries: number
   private readonly perKey: number
   private readonly pruneEveryMs: number
-  private readonly ladderStep: number
+  readonly ladderStep: number
   private readonly maxLadders: number
   private readonly kept = new Map<string, Entry[]>()
   private readonly ladders = new Map<string, Ladder>()
@@ -333,9 +358,24 @@ export class Counts {
     }
     const now = performance.now()
     const q: CountQuery = { table, column, rest, range, band }
-    const count = await this.countOf(store, key, q, now)
+    const aside = store.countsAside ? (ladder: boolean) => new CountAside(table, conditions, skews !== null, ladder) : null
+    const count = await this.countOf(store, key, q, now, aside)
     if (column !== 'id') this.keepForIds(table, conditions, count.count, count.position, now)
     return count.count
+  }
+
+  /** Builds the ladder of `conditions` (a count thread's work: store/count-worker.ts). */
+  async buildLadderOf(store: Store, table: CountTable, conditions: readonly Condition[], skews: Skews | null): Promise<void> {
+    const { column, rest, key, band } = requestOf(table, conditions, skews)
+    if (band === null) return
+    this.keepLadder(key, await buildLadder(store, { table, column, rest, band }, this.ladderStep, performance.now()))
+    this.stats.ladders++
+  }
+
+  private keepLadder(key: string, ladder: Ladder): void {
+    this.ladders.delete(key)
+    this.ladders.set(key, ladder)
+    if (this.ladders.size > this.maxLadders) this.ladders.delete(this.ladders.keys().next().value as string)
   }
 
   /**
@@ -350,12 +390,13 @@ export class Counts {
     return ladder ? { entry: rungsAround(ladder, range), kind: 'rungs' } : null
   }
 
-  private async countOf(store: Store, key: string, q: CountQuery, now: number): Promise<{ count: number; position: string }> {
+  /** `aside`: where set, the error to throw instead of building a ladder or counting from scratch here. */
+  private async countOf(store: Store, key: string, q: CountQuery, now: number, aside: ((ladder: boolean) => CountAside) | null): Promise<{ count: number; position: string }> {
     const { table, column, rest, range } = q
     const first = this.base(key, range, now)
     let far = false
     if (first) {
-      const derived = await this.derived(store, q, first.entry)
+      const derived = await this.derived(store, q, first.entry, aside !== null)
       if (typeof derived !== 'string') return this.answer(key, range, derived, now, first.kind)
       far = first.kind === 'delta' && derived === 'far'
     }
@@ -364,17 +405,17 @@ export class Counts {
       if (!ladder && far) {
         // A kept count for this filter that was too far off: requests jump about in the range column
         // (a random cursor or time each time). One pass over its index serves them all from now on.
+        if (aside) throw aside(true)
         ladder = await buildLadder(store, q, this.ladderStep, now)
         this.stats.ladders++
-        this.ladders.delete(key)
-        this.ladders.set(key, ladder)
-        if (this.ladders.size > this.maxLadders) this.ladders.delete(this.ladders.keys().next().value as string)
+        this.keepLadder(key, ladder)
       }
       if (ladder) {
-        const derived = await this.derived(store, q, rungsAround(ladder, range))
+        const derived = await this.derived(store, q, rungsAround(ladder, range), aside !== null)
         if (typeof derived !== 'string') return this.answer(key, range, derived, now, 'rungs')
       }
     }
+    if (aside) throw aside(false)
     const full = await countAll(store, table, rest, column, intersect(range, q.band ?? ALL))
     this.stats.full++
     return this.answer(key, range, full, now, null)
@@ -397,8 +438,9 @@ export class Counts {
   }
 
   /** A derivation from `base`, or why it cannot serve (counted as a fallback). */
-  private async derived(store: Store, q: CountQuery, base: Omit<Entry, 'born'>): Promise<{ count: number; position: string } | Unserved> {
-    const derived = await derive(store, q, base, capFloor(this.ladderStep))
+  /** `short`: walk no piece past the cap floor (where long reads go to the count thread instead). */
+  private async derived(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, short: boolean): Promise<{ count: number; position: string } | Unserved> {
+    const derived = await derive(store, q, base, capFloor(this.ladderStep), short)
     this.stats.fallbacks += typeof derived === 'string' || derived.count < 0 ? 1 : 0
     if (typeof derived === 'string') return derived
     if (derived.count >= 0) return derived
@@ -446,6 +488,22 @@ export class Counts {
         return derived.count
       },
     }
+  }
+
+  /** Everything kept now (a count thread's, for the thread that asked). */
+  read(): CountsRead {
+    return {
+      counts: [...this.kept].flatMap(([key, list]) => list.map(({ range, count, position }) => ({ key, range, count, position }))),
+      ladders: [...this.ladders].map(([key, { values, counts, total, position }]) => ({ key, ladder: { values, counts, total, position } })),
+    }
+  }
+
+  /** Keeps counts and ladders read elsewhere (on the count thread): exact at their positions, derived from like any other. */
+  adopt(read: CountsRead): void {
+    const now = performance.now()
+    for (const { key, range, count, position } of read.counts) this.keep(key, { range, count, position, born: now })
+    for (const { key, ladder } of read.ladders) this.keepLadder(key, { ...ladder, born: now })
+    this.stats.aside++
   }
 
   /** Whether a count of the same filter over some range of the same column is kept (so that `conditions` may derive from it). */
@@ -654,7 +712,13 @@ export interface DeriveQueries {
  * Two, not one: the correction is needed only when rows changed, and a statement this size costs
  * PostgreSQL more to plan than to run.
  */
-export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; count: number; position: string }, minCap: number): DeriveQueries {
+/**
+ * A piece is walked up to `cap` rows: up to half the kept count, since past that counting the range
+ * from scratch is cheaper — unless `short`, where a count from scratch would be read on the count
+ * thread (readCounting in store/items.ts): then only up to `minCap`, a page's cost or so, and a
+ * longer piece is 'far' (and a ladder is read there).
+ */
+export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; count: number; position: string }, minCap: number, short = false): DeriveQueries {
   const { table, column, rest, range } = q
   const band = q.band ?? ALL
   const log = LOG[table]
@@ -663,7 +727,7 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const where = walkingIndexOf(d, q)
   // The changed rows are looked up by id: every other column hidden from index choice.
   const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${inRange(d.noIndex(col), base.range)}`
-  const cap = Math.max(minCap, Math.ceil(base.count / 2))
+  const cap = short ? minCap : Math.max(minCap, Math.ceil(base.count / 2))
   const subtract = minus(base.range, range)
   const add = minus(range, base.range)
   // Each piece walks only its part of the band: the rows outside it cannot match F.
@@ -698,8 +762,8 @@ type Unserved = 'unusable' | 'far'
  * pruned past it, 'far' when a difference piece holds more than half its count (then counting the
  * range directly is cheaper). Must run in a read transaction: both statements read one snapshot.
  */
-async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number): Promise<{ count: number; position: string } | Unserved> {
-  const queries = deriveQueries(store.dialect, q, base, minCap)
+async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number, short: boolean): Promise<{ count: number; position: string } | Unserved> {
+  const queries = deriveQueries(store.dialect, q, base, minCap, short)
   const row = (await queries.delta.execute(store.db)).rows[0]!
   const derived = settled(queries, base.count, row)
   if (typeof derived === 'string' || toNumber(row.changed) !== 1) return derived

@@ -9,6 +9,7 @@ import { applyPage, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
+import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { emptyRowSet, rowSetOf, selectRowSet, type RowSet } from './row-set.ts'
 
@@ -107,6 +108,39 @@ export async function readSnapshot<T>(store: Store, read: (snapshot: Store) => P
     .execute((trx) => read({ ...store, db: trx, snapshot: true }))
 }
 
+/** Rounds of counts read aside for one request: one per count term, ladder or count from scratch it needs. */
+const ASIDE_ROUNDS = 4
+
+/**
+ * readSnapshot for a read that counts. On a store with a count thread, a count from scratch or a
+ * ladder the read needs — a COUNT(*) over every matching row: a second or more at ten million
+ * rows on SQLite, holding the one thread and every request with it — is not read in the snapshot:
+ * the snapshot is left, the count thread reads it while this thread serves other requests, it is
+ * kept, and the read runs again, deriving from it (exact, whatever was written in between:
+ * store/counts.ts). Only for tables of the thread's minimum size; smaller ones count here.
+ */
+async function readCounting<T>(store: Store, table: ItemTable, read: (snapshot: Store) => Promise<T>): Promise<T> {
+  const thread = store.countThread
+  if (thread === null || store.snapshot || !(await thread.serves(table, () => tableRows(store, table)))) return readSnapshot(store, read)
+  for (let round = 0; round < ASIDE_ROUNDS; round++) {
+    try {
+      return await readSnapshot({ ...store, countsAside: true }, read)
+    } catch (error) {
+      if (!(error instanceof CountAside)) throw error
+      const got = await thread.read(error.table, error.conditions, error.withSkews, error.ladder, store.counts.ladderStep)
+      if (got === null) break
+      store.counts.adopt(got)
+    }
+  }
+  return readSnapshot(store, read)
+}
+
+/** About how many rows `table` has (its largest rowid): one look at the end of its b-tree. */
+async function tableRows(store: Store, table: ItemTable): Promise<number> {
+  const { rows } = await sql<{ n: number | null }>`select max(rowid) as n from ${sql.table(table)}`.execute(store.db)
+  return Number(rows[0]?.n ?? 0)
+}
+
 /**
  * The store's commit mark (dialect.commitMark): read as the first statement of a snapshot, and again
  * later, the two are equal only if nothing at all was committed in between. Null on stores without one.
@@ -122,7 +156,7 @@ export async function commitMark(store: Store): Promise<string | null> {
 export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number }> {
   const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan) : null
   if (together) return together
-  return readSnapshot(store, async (snapshot) => {
+  return readCounting(store, table, async (snapshot) => {
     const rows = await listPageRows(snapshot, table, plan)
     const total = await countMatching(snapshot, table, plan)
     return { rows, total }
@@ -181,7 +215,7 @@ export async function countMatching(store: Store, table: ItemTable, plan: Pick<L
   if (store.snapshot) return keptCount(store, table, plan.conditions)
   // Inside a caller's (writing) transaction a kept count could take in uncommitted rows: count plainly.
   if (store.db.isTransaction) return countNow(store, table, plan)
-  return readSnapshot(store, (snapshot) => keptCount(snapshot, table, plan.conditions))
+  return readCounting(store, table, (snapshot) => keptCount(snapshot, table, plan.conditions))
 }
 
 /**

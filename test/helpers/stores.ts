@@ -17,26 +17,37 @@ export interface TestStore {
 
 export interface StoreKind {
   readonly name: 'sqlite' | 'postgres'
+  /** For test titles. */
+  readonly label: string
   open(): Promise<TestStore>
 }
 
-const sqlite: StoreKind = {
-  name: 'sqlite',
-  async open() {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-test-'))
-    const config = { ...loadConfig({}).store, dbFile: join(dir, 'parley.db') }
-    const store = createStore(config)
-    await migrate(store)
-    return {
-      store,
-      config,
-      async drop() {
-        await store.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  },
+function sqliteKind(label: string, env: Record<string, string | undefined>): StoreKind {
+  return {
+    name: 'sqlite',
+    label,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-test-'))
+      const config = { ...loadConfig(env).store, dbFile: join(dir, 'parley.db') }
+      const store = createStore(config)
+      await migrate(store)
+      return {
+        store,
+        config,
+        async drop() {
+          await store.close()
+          rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    },
+  }
 }
+
+// PARLEY_TEST_COUNT_THREAD_ROWS=1 runs every count from scratch on the count thread (a check of the whole suite).
+const sqlite = sqliteKind('sqlite', { PARLEY_COUNT_THREAD_ROWS: process.env.PARLEY_TEST_COUNT_THREAD_ROWS })
+
+/** SQLite with every count from scratch and every ladder read on the count thread (store/count-thread.ts), whatever the table's size. */
+export const SQLITE_COUNT_THREAD = sqliteKind('sqlite, counts on their thread', { PARLEY_COUNT_THREAD_ROWS: '1' })
 
 /** A fresh database on the server PARLEY_TEST_DATABASE_URL names. */
 export async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -67,6 +78,7 @@ export async function createPostgresDatabase(baseUrl: string): Promise<{ url: st
 
 const postgres = (baseUrl: string): StoreKind => ({
   name: 'postgres',
+  label: 'postgres',
   async open() {
     const db = await createPostgresDatabase(baseUrl)
     const config = { ...loadConfig({}).store, databaseUrl: db.url, poolSize: 4 }

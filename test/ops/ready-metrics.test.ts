@@ -163,6 +163,15 @@ for (const kind of STORES) {
       } else {
         expect(idle.get('parley_sqlite_writer_in_transaction')).toBe(0)
       }
+      // How totals were read: a new filter counts from scratch, its next page derives.
+      const counted = (how: string, m: Map<string, number>) => m.get(`parley_counts_total{how="${how}"}`)
+      const before = await scrape()
+      const first = await server.get('/admin/chat/messages/list?limit=1&sender_id=424242')
+      await server.get(`/admin/chat/messages/list?limit=1&sender_id=424242&_id[lt]=${first.json.items[0]?._id ?? 'f'.repeat(24)}`)
+      const after = await scrape()
+      expect(counted('full', after)! - counted('full', before)!).toBe(1)
+      expect(counted('derived', after)! - counted('derived', before)!).toBe(1)
+      for (const how of ['aside', 'rung', 'ladder']) expect(counted(how, after)).toBe(counted(how, before))
       expect(idle.get('process_resident_memory_bytes')).toBeGreaterThan(0)
       expect(idle.has('process_cpu_user_seconds_total')).toBe(true)
       expect(idle.has('nodejs_eventloop_delay_seconds{quantile="0.99"}')).toBe(true)
