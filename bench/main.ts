@@ -13,7 +13,7 @@ import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { cliImport } from './cli-import.ts'
 import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
-import { exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
+import { coldCount, exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 // @ts-expect-error: plain JavaScript of the bin, without declarations
 import { buildIsCurrent } from '../bin/current-build.js'
@@ -120,6 +120,14 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
   // Warm the JIT and the page cache on a simple shape before anything is recorded.
   await httpLoad({ port: server.port, headers, path: () => `${URL_OF.messages}?limit=100`, concurrency: 4, budget: { seconds: quick ? 0.2 : 2, maxRequests: Infinity }, warmup: 0 })
 
+  // Before the shapes, so that nothing is kept for these filters: each counts ~all messages from scratch.
+  const coldCounts = []
+  for (const n of [0, 1, 2]) {
+    const c = await coldCount(server.port, headers, `${URL_OF.messages}?count=1&sender_id[gt]=${n}`)
+    log(`${name} count from scratch ${c.path}: ${c.ms} ms; /health meanwhile p50 ${c.health.p50} ms, max ${c.health.max} ms (${c.health.n} answers)`)
+    coldCounts.push(c)
+  }
+
   server.resetPeakRss()
   const results: ShapeResult[] = []
   for (const shape of shapes(stats)) {
@@ -145,7 +153,7 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
   const phaseRssMb = { pages: pagesRss, loops: loopsRss, export: server.peakRssMb() }
   const serverPeakRssMb = Math.max(pagesRss, loopsRss, phaseRssMb.export)
   await server.stop()
-  return { name, ...imported, shapes: results, loops, export: streamed, phaseRssMb, serverPeakRssMb }
+  return { name, ...imported, shapes: results, loops, coldCounts, export: streamed, phaseRssMb, serverPeakRssMb }
 }
 
 /** POST /chat/Message at concurrency 1 and 32 into one group dialog, on a fresh, empty database. */

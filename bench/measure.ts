@@ -262,6 +262,48 @@ export async function exportLoop(port: number, key: string, filter: string, capS
   }
 }
 
+// ---- counts from scratch: how long the rest of the server waits ----
+
+export interface ColdCountFigures {
+  path: string
+  /** The request that counts from scratch. */
+  ms: number
+  /** GET /health, asked again 5 ms after each answer while that request ran. */
+  health: { n: number; p50: number; max: number }
+}
+
+const getMs = (port: number, path: string, headers: Record<string, string>): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now()
+    http
+      .get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+        res.resume()
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`GET ${path}: ${res.statusCode}`))))
+      })
+      .on('error', reject)
+  })
+
+/**
+ * One request whose total nothing kept can derive (a filter never asked before), with /health asked
+ * over and over meanwhile: on SQLite such a count used to hold the server's one thread, and every
+ * request waited for it (decision 0010).
+ */
+export async function coldCount(port: number, headers: Record<string, string>, path: string): Promise<ColdCountFigures> {
+  let done = false
+  const request = getMs(port, path, headers).finally(() => {
+    done = true
+  })
+  const health: number[] = []
+  while (!done) {
+    health.push(await getMs(port, '/health', {}))
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  const ms = await request
+  const sorted = [...health].sort((a, b) => a - b)
+  const round = (x: number) => Math.round(x * 100) / 100
+  return { path, ms: round(ms), health: { n: health.length, p50: round(sorted[sorted.length >> 1] ?? 0), max: round(sorted.at(-1) ?? 0) } }
+}
+
 // ---- the streaming export ----
 
 export interface StreamFigures {

@@ -7,7 +7,7 @@ import type { CliImportFigures } from './cli-import.ts'
 import type { DatasetStats, ImportFigures } from './dataset.ts'
 import { ROOT } from './dataset.ts'
 import type { DurabilityResult } from './durability.ts'
-import type { Latency, LoopFigures, SqliteFloor, StreamFigures } from './measure.ts'
+import type { ColdCountFigures, Latency, LoopFigures, SqliteFloor, StreamFigures } from './measure.ts'
 import type { SoakResult } from './soak.ts'
 
 export interface Machine {
@@ -47,6 +47,8 @@ export interface StoreResult {
   export?: StreamFigures
   /** Peak RSS of the parley child (VmHWM) during each phase: pages, the export loops, the streaming export. */
   phaseRssMb?: { pages: number; loops: number; export: number }
+  /** Requests counting from scratch, and /health meanwhile (runs from 2026-11-26 13:00 on). */
+  coldCounts?: ColdCountFigures[]
   /** POST /chat/Message into one group dialog of a fresh database, and the server's peak RSS meanwhile. */
   send?: { c1: Latency; c32: Latency; serverPeakRssMb: number }
   /** VmHWM of the parley child at the end of its measurements. */
@@ -179,6 +181,13 @@ export function markdown(r: Results): string {
     }
   }
   out.push('', `Server peak RSS (VmHWM of the parley process): ${stores.map((s) => `${s.name} ${s.serverPeakRssMb} MB`).join(', ')}.`)
+
+  const colds = stores.filter((s) => s.coldCounts)
+  if (colds.length > 0) {
+    out.push('', '#### Counts from scratch (a filter never asked before), and `/health` asked meanwhile', '')
+    out.push('| store | request | ms | /health answers | /health p50 ms | /health max ms |', '|---|---|---:|---:|---:|---:|')
+    for (const s of colds) for (const c of s.coldCounts!) out.push(`| ${s.name} | \`${c.path}\` | ${ms(c.ms)} | ${c.health.n} | ${ms(c.health.p50)} | ${ms(c.health.max)} |`)
+  }
 
   const exports = stores.filter((s) => s.export)
   if (exports.length > 0) {
