@@ -437,8 +437,10 @@ export class Counts {
     this.keep(countKey(table, 'id', rest), { range, count: got, position, born: now })
   }
 
-  /** A derivation from `base`, or why it cannot serve (counted as a fallback). */
-  /** `short`: walk no piece past the cap floor (where long reads go to the count thread instead). */
+  /**
+   * A derivation from `base`, or why it cannot serve (counted as a fallback). `short`: walk no
+   * piece past the cap floor (where long reads go to the count thread instead).
+   */
   private async derived(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, short: boolean): Promise<{ count: number; position: string } | Unserved> {
     const derived = await derive(store, q, base, capFloor(this.ladderStep), short)
     this.stats.fallbacks += typeof derived === 'string' || derived.count < 0 ? 1 : 0
@@ -711,8 +713,7 @@ export interface DeriveQueries {
  * The statements that derive count(F ∧ range) from the kept count `base`, to be run in one snapshot.
  * Two, not one: the correction is needed only when rows changed, and a statement this size costs
  * PostgreSQL more to plan than to run.
- */
-/**
+ *
  * A piece is walked up to `cap` rows: up to half the kept count, since past that counting the range
  * from scratch is cheaper — unless `short`, where a count from scratch would be read on the count
  * thread (readCounting in store/items.ts): then only up to `minCap`, a page's cost or so, and a
