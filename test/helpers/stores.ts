@@ -22,23 +22,27 @@ export interface StoreKind {
   open(): Promise<TestStore>
 }
 
+/** A store on `config`, migrated; dropping it closes it, then `remove` takes its database away. */
+async function migrated(config: StoreConfig, remove: () => unknown): Promise<TestStore> {
+  const store = createStore(config)
+  await migrate(store)
+  return {
+    store,
+    config,
+    async drop() {
+      await store.close()
+      await remove()
+    },
+  }
+}
+
 function sqliteKind(label: string, env: Record<string, string | undefined>): StoreKind {
   return {
     name: 'sqlite',
     label,
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'parley-test-'))
-      const config = { ...loadConfig(env).store, dbFile: join(dir, 'parley.db') }
-      const store = createStore(config)
-      await migrate(store)
-      return {
-        store,
-        config,
-        async drop() {
-          await store.close()
-          rmSync(dir, { recursive: true, force: true })
-        },
-      }
+      return migrated({ ...loadConfig(env).store, dbFile: join(dir, 'parley.db') }, () => rmSync(dir, { recursive: true, force: true }))
     },
   }
 }
@@ -81,17 +85,7 @@ const postgres = (baseUrl: string): StoreKind => ({
   label: 'postgres',
   async open() {
     const db = await createPostgresDatabase(baseUrl)
-    const config = { ...loadConfig({}).store, databaseUrl: db.url, poolSize: 4 }
-    const store = createStore(config)
-    await migrate(store)
-    return {
-      store,
-      config,
-      async drop() {
-        await store.close()
-        await db.drop()
-      },
-    }
+    return migrated({ ...loadConfig({}).store, databaseUrl: db.url, poolSize: 4 }, () => db.drop())
   },
 })
 
