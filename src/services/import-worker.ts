@@ -5,6 +5,7 @@ import type { StoreConfig } from '../config.ts'
 import type { Trigger } from '../store/bulk-load.ts'
 import { createStore } from '../store/connect.ts'
 import type { ImportKind } from './import.ts'
+import { handleInTurn, type End } from '../worker-messages.ts'
 import { writeBlock, stopTurns, type BlockDone, type BlockWriter } from './import-blocks.ts'
 
 export interface ImportWorkerData {
@@ -16,7 +17,7 @@ export interface ImportWorkerData {
   turn: SharedArrayBuffer
 }
 
-export type ToWorker = { seq: number; bytes: Uint8Array<ArrayBuffer> } | { end: true }
+export type ToWorker = { seq: number; bytes: Uint8Array<ArrayBuffer> } | End
 /** A block written, with its buffer handed back for the next; or why it could not be. */
 export type FromWorker = (BlockDone & { buffer: ArrayBuffer }) | { seq: number; error: string }
 
@@ -28,29 +29,17 @@ const writer: BlockWriter = { store, kind: data.kind, triggers: data.triggers, t
 const port = parentPort!
 
 // One block at a time: a block's write must not interleave with parsing the next one's.
-const queue: ToWorker[] = []
-let draining = false
-async function drain(): Promise<void> {
-  draining = true
-  for (let m = queue.shift(); m; m = queue.shift()) {
-    if ('end' in m) {
-      await store.close()
-      port.close()
-      return
-    }
+handleInTurn<Exclude<ToWorker, End>>(
+  port,
+  async (m) => {
     try {
       const done = await writeBlock(writer, m.seq, m.bytes)
       port.postMessage({ ...done, buffer: m.bytes.buffer } satisfies FromWorker, [m.bytes.buffer])
     } catch (error) {
       stopTurns(writer.turn)
       port.postMessage({ seq: m.seq, error: (error as Error).message } satisfies FromWorker)
-      return
+      return false
     }
-  }
-  draining = false
-}
-
-port.on('message', (m: ToWorker) => {
-  queue.push(m)
-  if (!draining) void drain()
-})
+  },
+  () => store.close(),
+)

@@ -4,6 +4,7 @@
 // with the positions they were read at, for it to derive from (store/counts.ts).
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Condition } from '../query/plan.ts'
+import { handleInTurn, type End } from '../worker-messages.ts'
 import { createStore } from './connect.ts'
 import { Counts, type CountsRead } from './counts.ts'
 import { currentSkews, readSnapshot, type ItemTable } from './items.ts'
@@ -15,7 +16,7 @@ export interface CountWorkerData {
   file: string
 }
 
-export type ToCountWorker = { id: number; table: ItemTable; conditions: readonly Condition[]; withSkews: boolean; ladder: boolean; ladderStep: number } | { end: true }
+export type ToCountWorker = { id: number; table: ItemTable; conditions: readonly Condition[]; withSkews: boolean; ladder: boolean; ladderStep: number } | End
 export type FromCountWorker = { id: number; read: CountsRead } | { id: number; error: string }
 
 const data = workerData as CountWorkerData
@@ -25,33 +26,20 @@ await store.counts.stop()
 const port = parentPort!
 
 // One count at a time, in the order asked: SQLite reads on this thread are synchronous anyway.
-const queue: ToCountWorker[] = []
-let draining = false
-async function drain(): Promise<void> {
-  draining = true
-  for (let m = queue.shift(); m; m = queue.shift()) {
-    if ('end' in m) {
-      await store.close()
-      port.close()
-      return
-    }
+handleInTurn<Exclude<ToCountWorker, End>>(
+  port,
+  async ({ id, table, conditions, withSkews, ladder, ladderStep }) => {
     try {
-      const { table, conditions, withSkews, ladder, ladderStep } = m
       const counts = new Counts({ pruneEveryMs: 0, ladderStep })
       await readSnapshot({ ...store, counts }, async (snapshot) => {
         const skews = withSkews ? await currentSkews(snapshot, table) : null
         if (ladder) await counts.buildLadderOf(snapshot, table, conditions, skews)
         else await counts.count(snapshot, table, conditions, skews)
       })
-      port.postMessage({ id: m.id, read: counts.read() } satisfies FromCountWorker)
+      port.postMessage({ id, read: counts.read() } satisfies FromCountWorker)
     } catch (error) {
-      port.postMessage({ id: m.id, error: error instanceof Error ? error.message : String(error) } satisfies FromCountWorker)
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies FromCountWorker)
     }
-  }
-  draining = false
-}
-
-port.on('message', (m: ToCountWorker) => {
-  queue.push(m)
-  if (!draining) void drain()
-})
+  },
+  () => store.close(),
+)
