@@ -17,3 +17,9 @@ export const PACKAGE_ROOT = packageRoot()
 
 /** '.ts' from the sources, '.js' from the build: what a sibling module to be loaded by URL ends in. */
 export const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url))
+
+/** Entry of every worker thread of parley's (worker-thread.js registers tsx when the module is TypeScript). */
+export const WORKER_ENTRY = new URL('./worker-thread.js', import.meta.url)
+
+/** The URL of the module `name` beside `base` (an import.meta.url), as the sources or the build name it. */
+export const siblingModule = (base: string, name: string): string => new URL(`./${name}${MODULE_EXTENSION}`, base).href

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
-import { MODULE_EXTENSION } from '../paths.ts'
+import { siblingModule, WORKER_ENTRY } from '../paths.ts'
 import type { Store } from '../store/connect.ts'
 import { openBulkLoader, type Trigger } from '../store/bulk-load.ts'
 import type { ItemTable } from '../store/items.ts'
@@ -40,8 +40,7 @@ const LONG_BLOCK = 4
 /** Blocks dealt out ahead per thread: enough to keep each busy, few enough to bound the memory they take. */
 const AHEAD = 2
 const NEWLINE = 0x0a
-const WORKER_ENTRY = new URL('../worker-thread.js', import.meta.url)
-const WORKER_MODULE = new URL(`./import-worker${MODULE_EXTENSION}`, import.meta.url).href
+const WORKER_MODULE = siblingModule(import.meta.url, 'import-worker')
 
 export async function importStream(
   store: Store,

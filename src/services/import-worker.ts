@@ -4,8 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
 import type { Trigger } from '../store/bulk-load.ts'
 import { createStore } from '../store/connect.ts'
-import type { ImportKind } from './import.ts'
 import { handleInTurn, type End } from '../worker-messages.ts'
+import type { ImportKind } from './import.ts'
 import { writeBlock, stopTurns, type BlockDone, type BlockWriter } from './import-blocks.ts'
 
 export interface ImportWorkerData {

@@ -10,13 +10,12 @@
 // thread is not started again.
 import { Worker } from 'node:worker_threads'
 import type { Condition } from '../query/plan.ts'
-import { MODULE_EXTENSION } from '../paths.ts'
+import { siblingModule, WORKER_ENTRY } from '../paths.ts'
 import type { CountsRead } from './counts.ts'
 import type { CountWorkerData, FromCountWorker, ToCountWorker } from './count-worker.ts'
 import type { ItemTable } from './items.ts'
 
-const WORKER_ENTRY = new URL('../worker-thread.js', import.meta.url)
-const WORKER_MODULE = new URL(`./count-worker${MODULE_EXTENSION}`, import.meta.url).href
+const WORKER_MODULE = siblingModule(import.meta.url, 'count-worker')
 // The thread holds nothing between counts; the cap bounds what a bug could take.
 const WORKER_HEAP = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 }
 /** How long a table's size is taken as known: sizes move slowly, and a stale one only moves work between threads. */
@@ -32,7 +31,7 @@ export class CountThread {
   /** `file`: the SQLite database; `minRows`: tables with fewer rows count on the server's thread (too quick to be worth a hop). */
   constructor(
     private readonly file: string,
-    readonly minRows: number,
+    private readonly minRows: number,
   ) {}
 
   /** Whether `table` is large enough for its counts to be read here; `rows` measures it (now and then). */
