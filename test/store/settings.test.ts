@@ -35,5 +35,12 @@ describe('store settings', () => {
     expect(() => loadConfig({ PARLEY_STATEMENT_TIMEOUT: 'soon' })).toThrow(/PARLEY_STATEMENT_TIMEOUT/)
     expect(() => loadConfig({ PARLEY_POOL_SIZE: '0' })).toThrow(/PARLEY_POOL_SIZE/)
     expect(() => loadConfig({}, { databaseUrl: 'mysql://x' })).toThrow(/postgres/)
+    for (const bad of ['many', '-1', '1.5']) expect(() => loadConfig({ PARLEY_COUNT_THREAD_ROWS: bad })).toThrow(/PARLEY_COUNT_THREAD_ROWS/)
+  })
+
+  it('PARLEY_COUNT_THREAD_ROWS: 100000 by default, 0 for no count thread', () => {
+    expect(loadConfig({}).store.countThreadRows).toBe(100_000)
+    expect(loadConfig({ PARLEY_COUNT_THREAD_ROWS: '0' }).store.countThreadRows).toBe(0)
+    expect(loadConfig({ PARLEY_COUNT_THREAD_ROWS: '5000' }).store.countThreadRows).toBe(5000)
   })
 })
