@@ -2,7 +2,7 @@
 // ORDER BY for a Kysely select. Dialect differences come from store/dialect.ts.
 import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { Dialect } from '../store/dialect.ts'
-import type { Condition, ListPlan, Target } from './plan.ts'
+import type { Condition, ListPlan, Target, Value } from './plan.ts'
 
 const TRUE = sql<SqlBool>`1 = 1`
 const FALSE = sql<SqlBool>`1 = 0`
@@ -74,4 +74,42 @@ export function applyPage<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, 
   q = q.orderBy(sql.ref(column), direction)
   if (column !== 'id') q = q.orderBy(sql.ref('id'), direction)
   return q.limit(plan.limit).offset(plan.skip) as QB
+}
+
+/**
+ * A page's plan as a shape and its values (store/compiled.ts): the values in the order a walk meets
+ * them, `key` naming everything else applyPage's text depends on, and `withValues` the plan again
+ * with other values in their places. Only for plans whose conditions compare plain columns (cmp, in,
+ * ranges) — every Admin API filter; those each hand their values to Kysely unchanged. Null for the
+ * others (JSON keys, contains, arrays: their dialect functions may change a value), built every time.
+ */
+export function pageShape(plan: ListPlan): { key: string; values: unknown[]; withValues(values: readonly unknown[]): ListPlan } | null {
+  let key = `${plan.sort.column} ${plan.sort.direction} ${plan.sort.nullsLast ? 'nulls-last' : ''}|${plan.orderingColumns.join(',')}`
+  const values: unknown[] = []
+  for (const c of plan.conditions) {
+    if (c.target.jsonKey !== undefined) return null
+    if (c.test === 'cmp') {
+      key += `|${c.target.column} ${c.op}`
+      values.push(c.value)
+    } else if (c.test === 'in') {
+      key += `|${c.target.column} ${c.negate ? 'not in' : 'in'} ${c.values.length}`
+      values.push(...c.values)
+    } else if (c.test === 'ranges') {
+      key += `|${c.target.column} ${c.negate ? 'not ranges' : 'ranges'} ${c.ranges.length}`
+      for (const [from, to] of c.ranges) values.push(from, to)
+    } else return null
+  }
+  values.push(plan.limit, plan.skip)
+  const withValues = (given: readonly unknown[]): ListPlan => {
+    let i = 0
+    const next = () => given[i++] as Value
+    const conditions = plan.conditions.map((c): Condition => {
+      if (c.test === 'cmp') return { ...c, value: next() }
+      if (c.test === 'in') return { ...c, values: c.values.map(next) }
+      if (c.test === 'ranges') return { ...c, ranges: c.ranges.map(() => [next() as number, next() as number] as const) }
+      return c
+    })
+    return { ...plan, conditions, limit: next() as number, skip: next() as number }
+  }
+  return { key, values, withValues }
 }

@@ -5,13 +5,14 @@
 // one place that decides how to answer: from a kept count brought up to date, or COUNT(*) when none
 // serves (store/counts.ts, docs/performance.md).
 import { CompiledQuery, sql, type SqlBool } from 'kysely'
-import { applyPage, whereOf } from '../query/apply.ts'
+import { applyPage, pageShape, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
+import { compiledOnce } from './compiled.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
-import { emptyRowSet, rowSetOf, selectRowSet, type RowSet } from './row-set.ts'
+import { asArrays, emptyRowSet, rowSetOf, type RowSet } from './row-set.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
 type Row = Record<string, unknown>
@@ -29,7 +30,15 @@ export async function listPage(store: Store, table: ItemTable, plan: ListPlan): 
 /** listPage's rows as arrays (row-set.ts): for pages and batches that go straight to JSON text. */
 export async function listPageRows(store: Store, table: ItemTable, plan: ListPlan): Promise<RowSet> {
   const walk = await walkOf(store, table, plan)
-  return walk === null ? emptyRowSet : selectRowSet(pageQuery(store, table, walk))
+  if (walk === null) return emptyRowSet
+  return rowSetOf((await store.db.executeQuery(pageStatement(store, table, walk))).rows)
+}
+
+/** The page's SELECT of rows as arrays, compiled once per shape (store/compiled.ts) where its plan has one. */
+export function pageStatement(store: Store, table: ItemTable, walk: ListPlan): CompiledQuery {
+  const shape = pageShape(walk)
+  if (shape === null) return asArrays(pageQuery(store, table, walk)).compile()
+  return compiledOnce(store, `page ${table}|${shape.key}`, shape.values, (marks) => asArrays(pageQuery(store, table, shape.withValues(marks))))
 }
 
 const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<ListPlan | null> =>
@@ -41,7 +50,7 @@ const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<L
  * the same rows, but PostgreSQL otherwise walked the primary key down from the newest message of
  * the app and filtered — 93 ms for a 200k-message dialog at 1M messages, 0.24 ms with the bounds.
  */
-function pageQuery(store: Store, table: ItemTable, plan: ListPlan) {
+export function pageQuery(store: Store, table: ItemTable, plan: ListPlan) {
   let qb = store.db.selectFrom(table).selectAll()
   const dialog = plan.conditions.find((c) => c.test === 'cmp' && c.op === '=' && c.target.column === 'chat_dialog_id' && c.target.jsonKey === undefined)
   if (store.dialect.boundsDialogPages && table === 'messages' && plan.sort.column === 'id' && dialog?.test === 'cmp') {
@@ -63,7 +72,8 @@ function readSkews(store: Store, table: ItemTable): Promise<Skews | null> {
 
 /** The table's skew bounds (migration 0004): the min/max over its rows, or null while it has none. */
 export async function currentSkews(store: Store, table: ItemTable): Promise<Skews | null> {
-  const skews = skewsOf(await skewsQuery(store, table).executeTakeFirstOrThrow())
+  const query = compiledOnce(store, 'skews', [table], ([t]) => skewsQuery(store, t as ItemTable))
+  const skews = skewsOf((await store.db.executeQuery<Row>(query)).rows[0]!)
   rememberSkews(store, table, skews)
   return skews
 }
@@ -148,7 +158,7 @@ async function tableRows(store: Store, table: ItemTable): Promise<number> {
 export async function commitMark(store: Store): Promise<string | null> {
   const mark = store.dialect.commitMark
   if (mark === null) return null
-  const { rows } = await sql<{ mark: string }>`select ${mark} as mark`.execute(store.db)
+  const { rows } = await store.db.executeQuery<{ mark: string }>(compiledOnce(store, 'commit mark', [], () => sql`select ${mark} as mark`))
   return String(rows[0]!.mark)
 }
 

@@ -1,5 +1,6 @@
 // Administration API keys. Only a SHA-256 of each key is stored; keys are 256 random bits, so a
 // fast hash is enough (there is nothing to brute-force) and lets a request find its key by index.
+import { compiledOnce } from './compiled.ts'
 import type { Store } from './connect.ts'
 import type { AdminKeyRow } from './schema.ts'
 
@@ -11,8 +12,12 @@ export async function insertKey(store: Store, name: string, keyHash: string, now
     .executeTakeFirstOrThrow()
 }
 
+/** Every Administration API request's first query: compiled once (store/compiled.ts). */
 export async function findKeyByHash(store: Store, keyHash: string): Promise<AdminKeyRow | undefined> {
-  return store.db.selectFrom('admin_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
+  const query = compiledOnce(store, 'admin key by hash', [keyHash], ([hash]) =>
+    store.db.selectFrom('admin_keys').selectAll().where('key_hash', '=', hash as string),
+  )
+  return (await store.db.executeQuery<AdminKeyRow>(query)).rows[0]
 }
 
 export async function listKeys(store: Store): Promise<AdminKeyRow[]> {

@@ -22,11 +22,9 @@ export interface ArrayRows extends Array<unknown[]> {
   columns?: readonly string[]
 }
 
+/** The SELECT, asking for its rows as arrays (rowSetOf makes its result a RowSet). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function selectRowSet(query: SelectQueryBuilder<any, any, any>): Promise<RowSet> {
-  const rows = (await query.modifyEnd(sql.raw(AS_ARRAYS)).execute()) as unknown[]
-  return rowSetOf(rows)
-}
+export const asArrays = <Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q => query.modifyEnd(sql.raw(AS_ARRAYS)) as Q
 
 /** Rows as SQLite's connection returns them for AS_ARRAYS, or as objects (PostgreSQL). */
 export function rowSetOf(rows: unknown[], columns?: readonly string[]): RowSet {

@@ -9,7 +9,7 @@ import { importValues } from '../../src/services/import.ts'
 import type { Item, ItemCodec } from '../../src/services/items.ts'
 import { messageCodec } from '../../src/services/message-item.ts'
 import { formatTime } from '../../src/services/time.ts'
-import { selectRowSet } from '../../src/store/row-set.ts'
+import { asArrays, rowSetOf } from '../../src/store/row-set.ts'
 import { dialogItem, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
@@ -58,7 +58,7 @@ for (const kind of STORES) {
         const query = t.store.db.selectFrom(table).selectAll().orderBy('id')
         // The rows as objects for toItem, and as the pages read them: arrays (raw mode on SQLite).
         const rows = (await query.execute()) as Record<string, unknown>[]
-        const set = await selectRowSet(query)
+        const set = rowSetOf((await asArrays(query).execute()) as unknown[])
         expect(rows.length).toBeGreaterThan(50)
         expect(set.values.length).toBe(rows.length)
         const write = codec.textWriter(set.columns, t.store.dialect)

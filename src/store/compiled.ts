@@ -1,0 +1,57 @@
+// Queries compiled once per shape. Kysely builds every query as a tree of frozen nodes and compiles
+// it to SQL text on every call: 10–25 µs a query, and a page's request runs four to six (the key,
+// the skews, the page, its total, the commit marks) — about a tenth of its server time (CPU profile,
+// 1M messages, docs/performance.md §6g). Most of them have a handful of shapes whose text never
+// changes, only their values: those are built and compiled once, with a placeholder for each value,
+// and then run from the kept text with the values in the order the placeholders took.
+import { CompiledQuery, type Compilable, type RawBuilder } from 'kysely'
+import type { Store } from './connect.ts'
+
+interface Shape {
+  readonly sql: string
+  /** The i-th parameter of the text is values[order[i]]. */
+  readonly order: readonly number[]
+}
+
+/** A query builder's or a sql`…` template's query. */
+type Query = Compilable | RawBuilder<unknown>
+
+/** Shapes kept per dialect and key; the least recently used go past this many (keys are the caller's, so bounded here). */
+const KEEP = 512
+const shapes = new Map<string, Shape>()
+
+/** Stands for the i-th value while a shape is compiled: a string no value of ours can be. */
+const placeholder = (i: number): string => `\u0000parley-value-${i}\u0000`
+
+/**
+ * `build(values)`'s query, compiled once per dialect and `key`. The key must name everything the
+ * build's text depends on besides the values themselves (which conditions, which operators, how many
+ * values in a list); the build must hand each value to Kysely as a parameter, unchanged. Where it
+ * does not — a value transformed, inlined into the text, or dropped — the first compile of that
+ * shape throws, so such a build fails its tests instead of running with wrong values.
+ */
+export function compiledOnce(store: Store, key: string, values: readonly unknown[], build: (values: readonly unknown[]) => Query): CompiledQuery {
+  const name = `${store.dialect.name}|${key}`
+  let shape = shapes.get(name)
+  if (shape) {
+    shapes.delete(name)
+  } else {
+    shape = shapeOf(name, values.length, (marks) => {
+      const query = build(marks)
+      return 'isRawBuilder' in query ? query.compile(store.db) : query.compile()
+    })
+    if (shapes.size >= KEEP) shapes.delete(shapes.keys().next().value as string)
+  }
+  shapes.set(name, shape)
+  return CompiledQuery.raw(shape.sql, shape.order.map((i) => values[i]))
+}
+
+function shapeOf(name: string, count: number, compile: (values: readonly unknown[]) => CompiledQuery): Shape {
+  const marks = Array.from({ length: count }, (_, i) => placeholder(i))
+  const { sql, parameters } = compile(marks)
+  const order = parameters.map((p) => marks.indexOf(p as string))
+  if (order.includes(-1) || sql.includes('\u0000') || new Set(order).size !== count) {
+    throw new Error(`query shape ${name}: every value must be one parameter, as given (values ${count}, parameters ${parameters.length})`)
+  }
+  return { sql, order }
+}
