@@ -101,6 +101,8 @@ export function createHttpMetrics(): HttpMetrics {
         out.push(`parley_admin_next_pages_total{outcome="served"} ${nextPages.served}`)
         out.push(`parley_admin_next_pages_total{outcome="stale"} ${nextPages.stale}`)
         out.push(`parley_admin_next_pages_total{outcome="unused"} ${nextPages.unused}`)
+        metric('parley_admin_next_pages_uncounted_total', 'counter', 'Of the pages prepared ahead, those whose total came from the page before it (nothing committed in between): no count read.')
+        out.push(`parley_admin_next_pages_uncounted_total ${nextPages.uncounted}`)
       }
 
       const mem = process.memoryUsage()

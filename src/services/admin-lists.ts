@@ -4,7 +4,7 @@ import { ADMIN_DIALOGS, ADMIN_MESSAGES, type Catalogue } from '../query/catalogu
 import { parseListQuery } from '../query/parse.ts'
 import { planList, type ListPlan } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
-import { countMatching, listWithTotal, type ItemTable } from '../store/items.ts'
+import { countMatching, listPageRows, listWithTotal, type ItemTable } from '../store/items.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
@@ -16,20 +16,22 @@ export type ListAnswer = { page: string } | { items: { count: number } }
 async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>, nextPages: NextPages | null): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
-  const compute = (s: Store, p: ListPlan) => pageAnswer(s, table, codec, p)
+  const compute = (s: Store, p: ListPlan, total?: number) => pageAnswer(s, table, codec, p, total)
   const answer = nextPages ? await nextPages.answer(store, table, plan, compute) : await compute(store, plan)
   return { page: answer.page }
 }
 
-async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan): Promise<PageAnswer> {
+/** `known`: the page's total in `store`'s snapshot, when the caller knows it (services/next-page.ts). */
+async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan, known?: number): Promise<PageAnswer> {
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
-  const { rows, total } = await listWithTotal(store, table, plan)
+  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan) : { rows: await listPageRows(store, table, plan), total: known }
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
   const write = codec.textWriter(rows.columns, store.dialect)
   const items = rows.values.map(write).join(',')
   const last = rows.values.at(-1)
   return {
     page: `{"total_entries":${total},"skip":${plan.skip},"limit":${plan.limit},"items":[${items}]}`,
+    total,
     lastId: last === undefined ? null : String(last[rows.columns.indexOf('id')]),
     full: rows.values.length === plan.limit,
   }

@@ -11,6 +11,12 @@
 // nobody was just given) never triggers any work of its own. Only on stores with a commit mark
 // (SQLite): PostgreSQL has none that cheap, and its change logs leave out columns no filter reads.
 //
+// A prepared page's total needs no count when the page before it was prepared too, from a snapshot
+// with the same mark: nothing was committed in between, so the rows under the new cursor are the
+// ones under the old cursor less the page just sent (sorted by _id descending, no skip: that page
+// is exactly the matching rows from its last _id up to the old cursor). The loop's pages then cost
+// a page query each, and no count.
+//
 // Any commit makes a prepared page stale, a chat user's read mark as much as an edit of the page:
 // on a busy server some prepared pages are computed twice. parley_admin_next_pages_total says how
 // many (docs/operations.md); PARLEY_PREFETCH_PAGES=0 turns it off.
@@ -21,24 +27,37 @@ import { commitMark, readSnapshot, type ItemTable } from '../store/items.ts'
 /** A page answer as the list computes it, with what the next step of a loop needs. */
 export interface PageAnswer {
   readonly page: string
+  /** Its total_entries. */
+  readonly total: number
   /** The last item's _id; null for an empty page. */
   readonly lastId: string | null
   /** Whether the page holds `limit` items (otherwise it is a loop's last). */
   readonly full: boolean
 }
 
+/** Computes a page's answer; with `total`, known already, it is not counted again. */
+export type ComputePage = (store: Store, plan: ListPlan, total?: number) => Promise<PageAnswer>
+
 export interface NextPageStats {
   /** Prepared pages sent (nothing had changed). */
   served: number
+  /** Of those prepared, pages whose total came from the page before (nothing was committed in between). */
+  uncounted: number
   /** Prepared pages dropped because rows changed since (or preparing failed): computed again. */
   stale: number
   /** Prepared pages nobody asked for before they expired or were pushed out. */
   unused: number
 }
 
+interface Prepared {
+  readonly answer: PageAnswer
+  /** The commit mark of the snapshot it was read from. */
+  readonly mark: string
+}
+
 interface Pending {
   readonly at: number
-  readonly ready: Promise<{ answer: PageAnswer; mark: string } | null>
+  readonly ready: Promise<Prepared | null>
 }
 
 export interface NextPageOptions {
@@ -69,7 +88,7 @@ const withCursor = (plan: ListPlan, cursor: Condition | null, id: string): ListP
 })
 
 export class NextPages {
-  readonly stats: NextPageStats = { served: 0, stale: 0, unused: 0 }
+  readonly stats: NextPageStats = { served: 0, uncounted: 0, stale: 0, unused: 0 }
   private readonly maxPending: number
   private readonly lifetimeMs: number
   /** Per loop key, the last _id of the page answered last. */
@@ -86,14 +105,13 @@ export class NextPages {
    * The answer to `plan`: a prepared one when it is still exact, else `compute(store, plan)`; and,
    * when this request continues a loop, the next page prepared in the background.
    */
-  async answer(store: Store, table: ItemTable, plan: ListPlan, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>): Promise<PageAnswer> {
+  async answer(store: Store, table: ItemTable, plan: ListPlan, compute: ComputePage): Promise<PageAnswer> {
     const cursor = cursorOf(plan)
     const key = loopKey(table, plan, cursor)
     const now = performance.now()
     this.forget(now)
-    let answer: PageAnswer | null = null
-    if (cursor !== null) answer = await this.prepared(store, `${key}|${cursor.value as string}`)
-    answer ??= await compute(store, plan)
+    const ready = cursor === null ? null : await this.prepared(store, `${key}|${cursor.value as string}`)
+    const answer = ready?.answer ?? (await compute(store, plan))
     const previous = this.lastIds.get(key)
     const step = cursor !== null && previous !== undefined && previous.id === cursor.value
     this.lastIds.delete(key)
@@ -102,33 +120,39 @@ export class NextPages {
     // Every distinct filter leaves a cursor: bounded, oldest first out.
     if (this.lastIds.size > MAX_LOOPS) this.lastIds.delete(this.lastIds.keys().next().value as string)
     if (step && answer.full && answer.lastId !== null && store.dialect.commitMark !== null) {
-      this.prepare(store, withCursor(plan, cursor, answer.lastId), `${key}|${answer.lastId}`, compute)
+      // The rows under the new cursor, as of the snapshot this answer was read from.
+      const under = ready && plan.sort.column === 'id' && plan.sort.direction === 'desc' && plan.skip === 0 ? { mark: ready.mark, total: answer.total - plan.limit } : null
+      this.prepare(store, withCursor(plan, cursor, answer.lastId), `${key}|${answer.lastId}`, compute, under)
     }
     return answer
   }
 
   /** The prepared page for this key and cursor if it is still exact now; counted either way. */
-  private async prepared(store: Store, id: string): Promise<PageAnswer | null> {
+  private async prepared(store: Store, id: string): Promise<Prepared | null> {
     const entry = this.pending.get(id)
     if (!entry) return null
     this.pending.delete(id)
     const ready = await entry.ready
     if (ready !== null && ready.mark === (await commitMark(store))) {
       this.stats.served++
-      return ready.answer
+      return ready
     }
     this.stats.stale++
     return null
   }
 
-  private prepare(store: Store, plan: ListPlan, id: string, compute: (store: Store, plan: ListPlan) => Promise<PageAnswer>): void {
+  /** `under`: the page's total as of a snapshot with that mark, when known. */
+  private prepare(store: Store, plan: ListPlan, id: string, compute: ComputePage, under: { mark: string; total: number } | null): void {
     // After this answer is on its way: setImmediate runs once the reply has been written.
     const ready = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() =>
         readSnapshot(store, async (snapshot) => {
           // Read first: the mark of the snapshot the page is read from.
           const mark = await commitMark(snapshot)
-          return mark === null ? null : { answer: await compute(snapshot, plan), mark }
+          if (mark === null) return null
+          if (under?.mark !== mark) return { answer: await compute(snapshot, plan), mark }
+          this.stats.uncounted++
+          return { answer: await compute(snapshot, plan, under.total), mark }
         }),
       )
       // A failure here is nobody's request: the page is computed again when it is asked for.

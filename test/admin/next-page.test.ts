@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import { importValues } from '../../src/services/import.ts'
+import { listAdminMessages } from '../../src/services/admin-lists.ts'
 import type { Item } from '../../src/services/items.ts'
+import { NextPages } from '../../src/services/next-page.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
 import { iso, messageItem } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
@@ -19,10 +21,11 @@ const COUNT = 1000
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
 
 /** The prepared-page counters from /metrics. */
-async function outcomes(server: TestServer): Promise<Record<'served' | 'stale' | 'unused', number>> {
+async function outcomes(server: TestServer): Promise<Record<'served' | 'stale' | 'unused' | 'uncounted', number>> {
   const text = (await server.get('/metrics')).text
   const read = (outcome: string) => Number(new RegExp(`parley_admin_next_pages_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? NaN)
-  return { served: read('served'), stale: read('stale'), unused: read('unused') }
+  const uncounted = Number(/parley_admin_next_pages_uncounted_total (\d+)/.exec(text)?.[1] ?? NaN)
+  return { served: read('served'), stale: read('stale'), unused: read('unused'), uncounted }
 }
 
 for (const kind of STORES) {
@@ -80,6 +83,10 @@ for (const kind of STORES) {
         const pages = Math.ceil(expectedIds(filter).length / 100)
         expect(after.served - before.served + (after.stale - before.stale)).toBe(prepares ? pages - 2 : 0)
         expect(after.stale - before.stale).toBeLessThanOrEqual(1)
+        // From the fourth page on, the page before was prepared too, from a snapshot with the same
+        // mark: the total came from its total, not from a count — and was exact (loop() checks).
+        if (prepares) expect(after.uncounted - before.uncounted).toBeGreaterThanOrEqual(pages - 3 - 2 * (after.stale - before.stale))
+        else expect(after.uncounted - before.uncounted).toBe(0)
       }
     })
 
@@ -122,6 +129,50 @@ for (const kind of STORES) {
       }
       const after = await outcomes(server)
       expect(after).toEqual(before)
+    })
+
+    it('counts the total of a prepared page when a commit came between the page before and its preparation', async () => {
+      // Called as the route does, so that the write lands after page 2 is answered and before page 3's
+      // preparation (a setImmediate) begins: the write runs in microtasks only (better-sqlite3).
+      const nextPages = new NextPages()
+      const page = async (cursor: string | null) => JSON.parse(((await listAdminMessages(db.store, { limit: '100', ...(cursor ? { _id: { lt: cursor } } : {}) }, nextPages)) as { page: string }).page)
+      const settle = () => new Promise((r) => setTimeout(r, 50))
+      const p0 = await page(null)
+      const p1 = await page(p0.items.at(-1)._id)
+      await settle()
+      const p2 = await page(p1.items.at(-1)._id)
+      const cursor = p2.items.at(-1)._id as string
+      // Below page 3's cursor: its total is one less than page 2's total less its 100 rows.
+      const gone = expectedIds('').filter((id) => id < cursor)[150]!
+      await db.store.db.deleteFrom('messages').where('id', '=', gone).execute()
+      items.splice(
+        items.findIndex((x) => x._id === gone),
+        1,
+      )
+      await settle()
+      const p3 = await page(cursor)
+      expect(p3.total_entries).toBe(expectedIds('').filter((id) => id < cursor).length)
+      expect(p3.total_entries).toBe(p2.total_entries - 101)
+      // The scenario as intended: page 2 and page 3 were prepared and sent, page 3 counted.
+      expect(nextPages.stats).toMatchObject(prepares ? { served: 2, uncounted: 0, stale: 0 } : { served: 0, uncounted: 0 })
+    })
+
+    it('counts the totals of a loop sorted by anything but _id descending', async () => {
+      // updated_at in another order than _id: a page then is not the rows between two cursors.
+      for (let i = 0; i < items.length; i += 3) {
+        const at = (FROM + ((i * 7919) % items.length)) * 1000
+        await db.store.db.updateTable('messages').set({ updated_at: at }).where('id', '=', items[i]!._id as string).execute()
+      }
+      const before = await outcomes(server)
+      let cursor: string | null = null
+      for (let p = 0; p < 6; p++) {
+        const r = await server.get(`/admin/chat/messages/list?limit=100&sort_desc=updated_at${cursor ? `&_id[lt]=${cursor}` : ''}`)
+        expect(r.json.total_entries).toBe(cursor ? expectedIds('').filter((id) => id < cursor!).length : expectedIds('').length)
+        cursor = r.json.items.at(-1)._id
+      }
+      const after = await outcomes(server)
+      if (prepares) expect(after.served - before.served).toBeGreaterThanOrEqual(2)
+      expect(after.uncounted).toBe(before.uncounted)
     })
   })
 }
