@@ -1,9 +1,10 @@
-// Queries compiled once per shape. Kysely builds every query as a tree of frozen nodes and compiles
-// it to SQL text on every call: 10–25 µs a query, and a page's request runs four to six (the key,
-// the skews, the page, its total, the commit marks) — about a tenth of its server time (CPU profile,
-// 1M messages, docs/performance.md §6g). Most of them have a handful of shapes whose text never
-// changes, only their values: those are built and compiled once, with a placeholder for each value,
-// and then run from the kept text with the values in the order the placeholders took.
+// Queries compiled once per shape (decision 0011). Kysely builds every query as a tree of frozen
+// nodes and compiles it to SQL text on every call: 10–25 µs a query, and a page's request runs four
+// to six (the key, the skews, the page, its total, the commit marks) — about a tenth of its server
+// time (CPU profile, 1M messages, docs/performance.md §6g). Most of them have a handful of shapes
+// whose text never changes, only their values: those are built and compiled once, with a
+// placeholder for each value, and then run from the kept text with the values in the order the
+// placeholders took.
 import { CompiledQuery, type Compilable, type RawBuilder } from 'kysely'
 import type { Store } from './connect.ts'
 
