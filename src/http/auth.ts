@@ -2,13 +2,13 @@
 // and the application auth key (`CB-AuthKey`) that sign-up and session creation require.
 import type { FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import { authenticateAdmin, type KeyInfo } from '../services/keys.ts'
+import { authenticateAdmin, type AdminIdentity } from '../services/keys.ts'
 import { authenticateToken, checkAuthKey, ensureAuthKey, type SessionInfo } from '../services/sessions.ts'
 import type { Store } from '../store/connect.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    adminKey?: KeyInfo
+    adminKey?: AdminIdentity
     session?: SessionInfo
   }
 }

@@ -43,8 +43,11 @@ export async function revokeAdminKey(store: Store, idOrName: string): Promise<Ke
 
 export const hasActiveKey = async (store: Store): Promise<boolean> => (await countActiveKeys(store)) > 0
 
-/** The key's record when `presented` is a live key; throws 401 otherwise. */
-export async function authenticateAdmin(store: Store, presented: string | undefined): Promise<KeyInfo> {
+/** Who a request is: what the audit log and the rate limit need of its key. */
+export type AdminIdentity = Pick<KeyInfo, 'id' | 'name'>
+
+/** The key's id and name when `presented` is a live key; throws 401 otherwise. */
+export async function authenticateAdmin(store: Store, presented: string | undefined): Promise<AdminIdentity> {
   if (!presented) throw new AppError('unauthorized', ['CB-Administration-API-Key header is required'])
   const digest = hash(presented)
   const row = await findKeyByHash(store, digest.toString('hex'))
@@ -55,5 +58,5 @@ export async function authenticateAdmin(store: Store, presented: string | undefi
   }
   const now = Date.now()
   if (row.last_used_at === null || now - row.last_used_at > TOUCH_EVERY_MS) await touchKey(store, row.id, now)
-  return info(row)
+  return { id: row.id, name: row.name }
 }
