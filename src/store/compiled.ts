@@ -50,7 +50,9 @@ export function compiledOnce(store: Store, key: string, values: readonly unknown
 function shapeOf(name: string, count: number, compile: (values: readonly unknown[]) => CompiledQuery): Shape {
   const marks = Array.from({ length: count }, (_, i) => placeholder(i))
   const { sql, parameters } = compile(marks)
-  const order = parameters.map((p) => marks.indexOf(p as string))
+  // By a map: an import's statement has thousands of values.
+  const indexOf = new Map(marks.map((m, i) => [m, i]))
+  const order = parameters.map((p) => indexOf.get(p as string) ?? -1)
   if (order.includes(-1) || sql.includes('\u0000') || new Set(order).size !== count) {
     throw new Error(`query shape ${name}: every value must be one parameter, as given (values ${count}, parameters ${parameters.length})`)
   }

@@ -4,7 +4,7 @@
 // countMatching is deliberately its own function: the route asks "how many?" and this module is the
 // one place that decides how to answer: from a kept count brought up to date, or COUNT(*) when none
 // serves (store/counts.ts, docs/performance.md).
-import { CompiledQuery, sql, type SqlBool } from 'kysely'
+import { sql, type CompiledQuery, type SqlBool } from 'kysely'
 import { applyPage, pageShape, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
@@ -295,14 +295,12 @@ function chunkSize(left: number): number {
   if (left >= CHUNK) return CHUNK
   return 2 ** Math.floor(Math.log2(left))
 }
-/** The SQL text of an upsert of n rows of these columns, compiled once per shape. */
-const upsertText = new Map<string, string>()
 
 /**
- * upsertRows inside the caller's transaction. Sorted by id: one lock order for every writer, so
- * that concurrent imports of overlapping sets never deadlock. Each statement's SQL is compiled once
- * per shape and run with the rows' values (Kysely would rebuild and recompile a 500-row insert
- * for every chunk: a third of an import's time).
+ * upsertIn inside the caller's transaction. Sorted by id: one lock order for every writer, so
+ * that concurrent imports of overlapping sets never deadlock. Each statement is compiled once per
+ * shape — row count and columns — and run with the rows' values (store/compiled.ts; Kysely would
+ * rebuild and recompile a 500-row insert for every chunk: a third of an import's time).
  */
 export async function upsertIn(trx: Store, table: ItemTable, rows: Row[]): Promise<void> {
   const columns = Object.keys(rows[0]!)
@@ -310,20 +308,15 @@ export async function upsertIn(trx: Store, table: ItemTable, rows: Row[]): Promi
   for (let i = 0; i < ordered.length; ) {
     const chunk = ordered.slice(i, i + chunkSize(ordered.length - i))
     i += chunk.length
-    const key = `${trx.dialect.name}|${table}|${chunk.length}|${columns.join(',')}`
-    let text = upsertText.get(key)
-    if (text === undefined) {
-      const placeholders = Array.from({ length: chunk.length }, () => Object.fromEntries(columns.map((c) => [c, null])))
-      text = trx.db
-        .insertInto(table)
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        .values(placeholders as any)
-        .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, sql.ref(`excluded.${c}`)]))))
-        .compile().sql
-      upsertText.set(key, text)
-    }
     const values: unknown[] = []
     for (const row of chunk) for (const c of columns) values.push(row[c])
-    await trx.db.executeQuery(CompiledQuery.raw(text, values))
+    const query = compiledOnce(trx, `upsert ${table}|${chunk.length}|${columns.join(',')}`, values, (marks) =>
+      trx.db
+        .insertInto(table)
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        .values(chunk.map((_, r) => Object.fromEntries(columns.map((c, j) => [c, marks[r * columns.length + j]]))) as any)
+        .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, sql.ref(`excluded.${c}`)])))),
+    )
+    await trx.db.executeQuery(query)
   }
 }
