@@ -8,21 +8,21 @@ import { pageShape } from '../../src/query/apply.ts'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES, CHAT_DIALOGS, CHAT_MESSAGES, type Catalogue } from '../../src/query/catalogue.ts'
 import { parseListQuery } from '../../src/query/parse.ts'
 import { planList } from '../../src/query/plan.ts'
+import { makeObjectId, random } from '../../src/services/demo-data.ts'
 import { compiledOnce } from '../../src/store/compiled.ts'
 import { pageQuery, pageStatement, type ItemTable } from '../../src/store/items.ts'
 import { asArrays } from '../../src/store/row-set.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
-/** A small deterministic generator, so a failure names a query that fails again. */
+/** Seeded, so a failure names a query that fails again. */
 function generator(seed: number) {
-  let s = seed
-  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const next = random(seed)
   const int = (n: number) => Math.floor(next() * n)
   const pick = <T>(list: readonly T[]): T => list[int(list.length)]!
   return { int, pick }
 }
 
-const id = (n: number) => (0x655417e5 + n).toString(16).padStart(8, '0') + '0000000040000182'.slice(0, 16)
+const id = (n: number) => makeObjectId(1_700_000_000 + n, n)
 
 /** A random list request of `catalogue`: a few filters of every kind its plain columns allow, a sort, a limit and a skip. */
 function randomQuery(catalogue: Catalogue, r: ReturnType<typeof generator>): string {
