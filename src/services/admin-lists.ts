@@ -24,7 +24,7 @@ async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec:
 /** `known`: the page's total in `store`'s snapshot, when the caller knows it (services/next-page.ts). */
 async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan, known?: number): Promise<PageAnswer> {
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
-  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan) : { rows: await listPageRows(store, table, plan), total: known }
+  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan, codec.itemText) : { rows: await listPageRows(store, table, plan, codec.itemText), total: known }
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
   const write = codec.textWriter(rows.columns, store.dialect)
   const items = rows.values.map(write).join(',')

@@ -63,7 +63,7 @@ export interface ItemExport {
 export async function openItemExport(store: Store, kind: ExportKind, params: Record<string, unknown>): Promise<ItemExport> {
   const plan = exportPlan(kind, params)
   const { codec } = OF[kind]
-  const opened = await openExport(store, kind, plan)
+  const opened = await openExport(store, kind, plan, codec.itemText)
   // A 503 is what HTTP clients (ours included) retry with backoff.
   if (opened === null) throw new AppError('unavailable', ['Too many exports are running; retry in a moment'])
   const cursor = opened

@@ -3,6 +3,7 @@
 // so an item imported comes back exactly as it went in: same keys, same values.
 import type { Dialect } from '../store/dialect.ts'
 import { toJson } from '../store/dialect.ts'
+import { ITEM_TEXT, type ItemText } from '../store/item-text.ts'
 import { formatTime, objectIdTime, parseTime } from './time.ts'
 
 export type FieldCodec =
@@ -42,6 +43,8 @@ export interface ItemCodec {
    * (test/services/item-json.test.ts).
    */
   textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string
+  /** The fields for a database that writes the items' text itself (store/item-text.ts, decision 0012). */
+  readonly itemText: ItemText
   /** A wire item → a row ready to insert, or the reasons it cannot be stored. */
   fromItem(input: unknown): { row: Row } | { errors: string[] }
 }
@@ -78,13 +81,18 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return extra ? { ...item, ...extra } : item
   }
 
+  const itemText: ItemText = {
+    fields: fields.map((f) => ({ name: f.name, column: column(f.name), codec: f.codec, value: f.value })),
+    columns: [...fields.filter((f) => f.codec !== 'constant').map((f) => column(f.name)), 'extra', 'absent'],
+  }
+
   /** Per list of columns (a statement's), the writer of its rows' JSON text: compiled once. */
   const writersOf = new Map<string, (values: readonly unknown[]) => string>()
 
   function textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string {
     const cacheKey = `${d.name}:${columns.join(',')}`
     let write = writersOf.get(cacheKey)
-    if (!write) writersOf.set(cacheKey, (write = compileWriter(fields, columns, d, toItem)))
+    if (!write) writersOf.set(cacheKey, (write = columns.includes(ITEM_TEXT) ? textColumnWriter(columns.indexOf(ITEM_TEXT), textWriter(itemText.columns, d)) : compileWriter(fields, columns, d, toItem)))
     return write
   }
 
@@ -118,7 +126,18 @@ export function itemCodec(fields: readonly FieldSpec[]): ItemCodec {
     return { row }
   }
 
-  return { fields, toItem, textWriter, fromItem }
+  return { fields, toItem, textWriter, itemText, fromItem }
+}
+
+/**
+ * Rows whose ITEM_TEXT the database wrote: an object is the item's text already; an array is the
+ * row's values under itemText.columns, for the writer of rows read as values (store/item-text.ts).
+ */
+function textColumnWriter(at: number, fromValues: (values: readonly unknown[]) => string): (values: readonly unknown[]) => string {
+  return (values) => {
+    const text = values[at] as string
+    return text.charCodeAt(0) === 0x7b ? text : fromValues(JSON.parse(text) as unknown[])
+  }
 }
 
 function keepConstant(f: FieldSpec, v: unknown, extra: Item): string | null {

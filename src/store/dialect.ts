@@ -43,6 +43,12 @@ export interface Dialect {
    * not the page's cursor, as the end of its walk: 3 ms a page of the 200k dialog instead of 0.4.
    */
   readonly boundsDialogPages: boolean
+  /**
+   * A page's items are written as JSON text by the database (store/item-text.ts): on SQLite, in the
+   * process, that is cheaper than reading every value into JavaScript. PostgreSQL's jsonb prints as
+   * `[1, 2]`, not JSON.stringify's `[1,2]`, so its pages keep being written from the values.
+   */
+  readonly writesItemText: boolean
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
@@ -95,6 +101,7 @@ export const sqliteDialect: Dialect = {
   // sqlite_master is read so that the statement starts the snapshot (SQLite's begins at a first read).
   commitMark: sql<string>`total_changes() || ':' || (select data_version from pragma_data_version) || ':' || (select count(*) from (select 1 from sqlite_master limit 1))`,
   boundsDialogPages: false,
+  writesItemText: true,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
@@ -128,6 +135,7 @@ export const postgresDialect: Dialect = {
   statementsCostRoundTrips: true,
   commitMark: null,
   boundsDialogPages: true,
+  writesItemText: false,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,

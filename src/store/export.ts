@@ -6,6 +6,7 @@
 import type { ControlledTransaction } from 'kysely'
 import type { Condition, ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
+import type { ItemText } from './item-text.ts'
 import { countNow, listPageRows, type ItemTable } from './items.ts'
 import { lastValue, type RowSet } from './row-set.ts'
 import type { Database } from './schema.ts'
@@ -26,7 +27,8 @@ export interface ExportCursor {
 export type ExportPlan = Pick<ListPlan, 'conditions' | 'orderingColumns'> & { readonly direction: 'asc' | 'desc' }
 
 /** Null when as many exports as the store allows are running already (connect.ts openReader). */
-export async function openExport(store: Store, table: ItemTable, plan: ExportPlan, batchSize = EXPORT_BATCH): Promise<ExportCursor | null> {
+/** `text`: the batches' items written as text by the database where it can (listPageRows). */
+export async function openExport(store: Store, table: ItemTable, plan: ExportPlan, text?: ItemText, batchSize = EXPORT_BATCH): Promise<ExportCursor | null> {
   const reader = store.openReader()
   if (reader === null) return null
   let trx: ControlledTransaction<Database> | null = null
@@ -68,7 +70,7 @@ export async function openExport(store: Store, table: ItemTable, plan: ExportPla
           count: false,
         }
         // A batch is a list page without the 100 cap, so it gets what pages get (implied bounds).
-        const rows = await listPageRows(view, table, page)
+        const rows = await listPageRows(view, table, page, text)
         if (rows.values.length > 0) yield rows
         if (rows.values.length < batchSize) return
         last = lastValue(rows, 'id') as string

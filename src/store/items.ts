@@ -10,6 +10,7 @@ import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBou
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { compiledOnce } from './compiled.ts'
+import { ITEM_TEXT, itemTextExpression, type ItemText } from './item-text.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { asArrays, emptyRowSet, rowSetOf, type RowSet } from './row-set.ts'
@@ -27,18 +28,23 @@ export async function listPage(store: Store, table: ItemTable, plan: ListPlan): 
   return walk === null ? [] : ((await pageQuery(store, table, walk).execute()) as Row[])
 }
 
-/** listPage's rows as arrays (row-set.ts): for pages and batches that go straight to JSON text. */
-export async function listPageRows(store: Store, table: ItemTable, plan: ListPlan): Promise<RowSet> {
+/**
+ * listPage's rows as arrays (row-set.ts): for pages and batches that go straight to JSON text. With
+ * `text`, on a store whose database writes item text (dialect.writesItemText), the rows are
+ * [ITEM_TEXT, id] instead of every column (store/item-text.ts).
+ */
+export async function listPageRows(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<RowSet> {
   const walk = await walkOf(store, table, plan)
   if (walk === null) return emptyRowSet
-  return rowSetOf((await store.db.executeQuery(pageStatement(store, table, walk))).rows)
+  return rowSetOf((await store.db.executeQuery(pageStatement(store, table, walk, text))).rows)
 }
 
 /** The page's SELECT of rows as arrays, compiled once per shape (store/compiled.ts) where its plan has one. */
-export function pageStatement(store: Store, table: ItemTable, walk: ListPlan): CompiledQuery {
+export function pageStatement(store: Store, table: ItemTable, walk: ListPlan, text?: ItemText): CompiledQuery {
   const shape = pageShape(walk)
-  if (shape === null) return asArrays(pageQuery(store, table, walk)).compile()
-  return compiledOnce(store, `page ${table}|${shape.key}`, shape.values, (marks) => asArrays(pageQuery(store, table, shape.withValues(marks))))
+  if (shape === null) return asArrays(pageQuery(store, table, walk, text)).compile()
+  const columns = text && store.dialect.writesItemText ? 'text' : 'rows'
+  return compiledOnce(store, `page ${table}|${columns}|${shape.key}`, shape.values, (marks) => asArrays(pageQuery(store, table, shape.withValues(marks), text)))
 }
 
 const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<ListPlan | null> =>
@@ -50,8 +56,10 @@ const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<L
  * the same rows, but PostgreSQL otherwise walked the primary key down from the newest message of
  * the app and filtered — 93 ms for a 200k-message dialog at 1M messages, 0.24 ms with the bounds.
  */
-export function pageQuery(store: Store, table: ItemTable, plan: ListPlan) {
-  let qb = store.db.selectFrom(table).selectAll()
+export function pageQuery(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText) {
+  const from = store.db.selectFrom(table)
+  // Typed as selectAll's: the page's rows are read as a RowSet either way, columns named by the result.
+  let qb = text && store.dialect.writesItemText ? (from.select([itemTextExpression(text).as(ITEM_TEXT), 'id']) as unknown as ReturnType<typeof from.selectAll>) : from.selectAll()
   const dialog = plan.conditions.find((c) => c.test === 'cmp' && c.op === '=' && c.target.column === 'chat_dialog_id' && c.target.jsonKey === undefined)
   if (store.dialect.boundsDialogPages && table === 'messages' && plan.sort.column === 'id' && dialog?.test === 'cmp') {
     const ids = (fn: 'min' | 'max') => sql`(select ${sql.raw(fn)}(id) from messages where chat_dialog_id = ${dialog.value})`
@@ -163,11 +171,11 @@ export async function commitMark(store: Store): Promise<string | null> {
 }
 
 /** A page and the exact count of everything its filters match, from one snapshot. */
-export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number }> {
-  const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan) : null
+export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<{ rows: RowSet; total: number }> {
+  const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan, text) : null
   if (together) return together
   return readCounting(store, table, async (snapshot) => {
-    const rows = await listPageRows(snapshot, table, plan)
+    const rows = await listPageRows(snapshot, table, plan, text)
     const total = await countMatching(snapshot, table, plan)
     return { rows, total }
   })
@@ -182,7 +190,7 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * changed since it, the skews moved, or a count over two ranges would be split — and the caller reads
  * them in a transaction as usual.
  */
-async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan): Promise<{ rows: RowSet; total: number } | null> {
+async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<{ rows: RowSet; total: number } | null> {
   if (store.db.isTransaction) return null
   // Split into several counts (keptCount): more than one statement.
   if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
@@ -196,7 +204,7 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   if (walk === null) return null
   const derivation = store.counts.derivation(store.dialect, table, plan.conditions, guess ?? null)
   if (!derivation) return null
-  const page = pageQuery(store, table, walk)
+  const page = pageQuery(store, table, walk, text)
   const { column, direction } = plan.sort
   const order = sql.raw(direction)
   const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)

@@ -9,11 +9,14 @@ import { importValues } from '../../src/services/import.ts'
 import type { Item, ItemCodec } from '../../src/services/items.ts'
 import { messageCodec } from '../../src/services/message-item.ts'
 import { formatTime } from '../../src/services/time.ts'
+import type { ListPlan } from '../../src/query/plan.ts'
+import { ITEM_TEXT } from '../../src/store/item-text.ts'
+import { listPageRows } from '../../src/store/items.ts'
 import { asArrays, rowSetOf } from '../../src/store/row-set.ts'
 import { dialogItem, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
-const STRINGS = ['', 'plain', 'quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcödé ✓ 😀', '\u2028\u2029', '"read"']
+const STRINGS = ['', 'plain', 'quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcödé ✓ 😀', '\u2028\u2029', '"read"', "it's", '\u0001\b\f\r\u001f\u007f']
 
 function variants(rnd: () => number): { dialogs: Item[]; messages: Item[] } {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
@@ -35,6 +38,9 @@ function variants(rnd: () => number): { dialogs: Item[]; messages: Item[] } {
     messages.push(m)
   }
   dialogs.push(dialogItem(1_700_000_000, { _id: objectId(1_600_000_000) }), { _id: objectId(1_650_000_000), type: 2 })
+  // The first and last seconds an import accepts, and a leap day before 1970.
+  dialogs.push(dialogItem(1_700_000_000, { _id: objectId(1_650_000_001), created_at: '0000-01-01T00:00:00Z', updated_at: '1600-02-29T23:59:59Z' }))
+  messages.push(messageItem(dialogs[0]!._id as string, 1_700_000_000, { updated_at: '9999-12-31T23:59:59Z' }))
   return { dialogs, messages }
 }
 
@@ -66,6 +72,21 @@ for (const kind of STORES) {
           // Byte for byte: JSON.parse would hide a repeated key.
           expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect)))
         })
+      })
+
+      it(`writes every ${label} row the same when the page is read with item text (decision 0012)`, async () => {
+        const rows = (await t.store.db.selectFrom(table).selectAll().orderBy('id').execute()) as Record<string, unknown>[]
+        const plan: ListPlan = { conditions: [], sort: { column: 'id', direction: 'asc' }, orderingColumns: [], limit: 1000, skip: 0, count: false }
+        const set = await listPageRows(t.store, table, plan, codec.itemText)
+        expect(set.columns.includes(ITEM_TEXT)).toBe(t.store.dialect.writesItemText)
+        expect(set.values.length).toBe(rows.length)
+        const write = codec.textWriter(set.columns, t.store.dialect)
+        rows.forEach((row, i) => expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect))))
+        if (t.store.dialect.writesItemText) {
+          // Both kinds of row are here: objects written by the database, and values for the codec.
+          const kinds = new Set(set.values.map((v) => (v[set.columns.indexOf(ITEM_TEXT)] as string)[0]))
+          expect([...kinds].sort()).toEqual(['[', '{'])
+        }
       })
     }
   })
