@@ -43,7 +43,7 @@ export interface ItemCodec {
    * (test/services/item-json.test.ts).
    */
   textWriter(columns: readonly string[], d: Dialect): (values: readonly unknown[]) => string
-  /** The fields for a database that writes the items' text itself (store/item-text.ts, decision 0012). */
+  /** The fields and columns for reading a page as ITEM_TEXT, written by the database (store/item-text.ts, decision 0012). */
   readonly itemText: ItemText
   /** A wire item → a row ready to insert, or the reasons it cannot be stored. */
   fromItem(input: unknown): { row: Row } | { errors: string[] }

@@ -1,6 +1,7 @@
 // The few real differences between SQLite and PostgreSQL, each a named capability with the reason
 // it differs. Repositories and the query compiler ask this module instead of testing the dialect.
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import { postgresItemText, sqliteItemText, type ItemText } from './item-text.ts'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -44,11 +45,11 @@ export interface Dialect {
    */
   readonly boundsDialogPages: boolean
   /**
-   * A page's items are written as JSON text by the database (store/item-text.ts): on SQLite, in the
-   * process, that is cheaper than reading every value into JavaScript. PostgreSQL's jsonb prints as
-   * `[1, 2]`, not JSON.stringify's `[1,2]`, so its pages keep being written from the values.
+   * A row's ITEM_TEXT (store/item-text.ts): SQLite writes the item's JSON object itself where the
+   * codec would write the same; PostgreSQL returns the row's values as one JSON array (its jsonb
+   * does not print as JSON.stringify does).
    */
-  readonly writesItemText: boolean
+  itemText(text: ItemText): RawBuilder<string>
   /** A JSON column value as the driver returns it → a JS value. SQLite gives text; pg parses JSONB itself. */
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
@@ -101,7 +102,7 @@ export const sqliteDialect: Dialect = {
   // sqlite_master is read so that the statement starts the snapshot (SQLite's begins at a first read).
   commitMark: sql<string>`total_changes() || ':' || (select data_version from pragma_data_version) || ':' || (select count(*) from (select 1 from sqlite_master limit 1))`,
   boundsDialogPages: false,
-  writesItemText: true,
+  itemText: sqliteItemText,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
   arrayContains: (column, value) =>
@@ -135,7 +136,7 @@ export const postgresDialect: Dialect = {
   statementsCostRoundTrips: true,
   commitMark: null,
   boundsDialogPages: true,
-  writesItemText: false,
+  itemText: postgresItemText,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
   arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,

@@ -1,8 +1,9 @@
-// An item's JSON text written by SQLite itself, as a page's or an export batch's only value per row
-// (decision 0012). Reading a message row's 17 values into JavaScript strings and numbers, then
-// writing them out again, cost more than SQLite writing the text: 0.37 ms against 0.26 ms for a
-// 100-message page at 10M messages, in process. The text is the item codec's (services/items.ts),
-// byte for byte; rows it would write differently get their values instead, as one JSON array.
+// An item's JSON text written by the database, as a page's or an export batch's one value per row
+// besides its id (decision 0012). Reading a message row's 17 values into JavaScript strings and
+// numbers, then writing them out again, cost more than the database writing text: 0.37 ms against
+// 0.26 ms for a 100-message page at 10M messages on SQLite, in process. SQLite writes the item codec's
+// text (services/items.ts) byte for byte; rows it would write differently, and every row on
+// PostgreSQL, come back as their values in one JSON array instead.
 import { sql, type RawBuilder } from 'kysely'
 
 /** One field of an item, as the codec declares it (services/items.ts FieldSpec), and its column. */
@@ -21,7 +22,11 @@ export interface ItemText {
   readonly columns: readonly string[]
 }
 
-/** The column of a page read as text: an item's JSON object, or (starting with `[`) its row's values. */
+/**
+ * The column of a page read as text: an item's JSON object, or (starting with `[`) its row's values
+ * under ItemText.columns, as the dialect's driver returns them (JSON columns as text on SQLite, as
+ * JSON on PostgreSQL, which pg would have parsed).
+ */
 export const ITEM_TEXT = 'item_text'
 
 /**
@@ -42,15 +47,24 @@ const ref = (column: string): string => `"${column.replaceAll('"', '""')}"`
  * written as json_array of its columns: text and JSON columns as strings, integers as numbers,
  * exactly what better-sqlite3 would have returned, for the codec's general path.
  */
-export function itemTextExpression(text: ItemText): RawBuilder<string> {
-  let built = expressions.get(text)
-  if (!built) expressions.set(text, (built = expressionOf(text)))
+export function sqliteItemText(text: ItemText): RawBuilder<string> {
+  let built = sqliteExpressions.get(text)
+  if (!built) sqliteExpressions.set(text, (built = sqliteExpression(text)))
   return built
 }
 
-const expressions = new WeakMap<ItemText, RawBuilder<string>>()
+const sqliteExpressions = new WeakMap<ItemText, RawBuilder<string>>()
 
-function expressionOf({ fields, columns }: ItemText): RawBuilder<string> {
+/**
+ * PostgreSQL's: always the values. jsonb prints as `[1, 2]` where JSON.stringify writes `[1,2]`, so
+ * its objects would not be the codec's text; one text a row still spares pg parsing 17 fields of it
+ * one by one (buffer slices, UTF-8 decoding, a type parser each), and V8's JSON.parse reads the array.
+ */
+export function postgresItemText({ columns }: ItemText): RawBuilder<string> {
+  return sql<string>`json_build_array(${sql.raw(columns.map(ref).join(', '))})::text`
+}
+
+function sqliteExpression({ fields, columns }: ItemText): RawBuilder<string> {
   const constants = fields.filter((f) => f.codec === 'constant')
   const times = fields.filter((f) => f.codec === 'time').map((f) => ref(f.column))
   const plain = [

@@ -10,7 +10,7 @@ import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBou
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { compiledOnce } from './compiled.ts'
-import { ITEM_TEXT, itemTextExpression, type ItemText } from './item-text.ts'
+import { ITEM_TEXT, type ItemText } from './item-text.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { asArrays, emptyRowSet, rowSetOf, type RowSet } from './row-set.ts'
@@ -30,8 +30,7 @@ export async function listPage(store: Store, table: ItemTable, plan: ListPlan): 
 
 /**
  * listPage's rows as arrays (row-set.ts): for pages and batches that go straight to JSON text. With
- * `text`, on a store whose database writes item text (dialect.writesItemText), the rows are
- * [ITEM_TEXT, id] instead of every column (store/item-text.ts).
+ * `text`, a row is its ITEM_TEXT, its id and its sort column instead of every column (store/item-text.ts).
  */
 export async function listPageRows(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<RowSet> {
   const walk = await walkOf(store, table, plan)
@@ -43,8 +42,7 @@ export async function listPageRows(store: Store, table: ItemTable, plan: ListPla
 export function pageStatement(store: Store, table: ItemTable, walk: ListPlan, text?: ItemText): CompiledQuery {
   const shape = pageShape(walk)
   if (shape === null) return asArrays(pageQuery(store, table, walk, text)).compile()
-  const columns = text && store.dialect.writesItemText ? 'text' : 'rows'
-  return compiledOnce(store, `page ${table}|${columns}|${shape.key}`, shape.values, (marks) => asArrays(pageQuery(store, table, shape.withValues(marks), text)))
+  return compiledOnce(store, `page ${table}|${text ? 'text' : 'rows'}|${shape.key}`, shape.values, (marks) => asArrays(pageQuery(store, table, shape.withValues(marks), text)))
 }
 
 const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<ListPlan | null> =>
@@ -58,8 +56,10 @@ const walkOf = async (store: Store, table: ItemTable, plan: ListPlan): Promise<L
  */
 export function pageQuery(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText) {
   const from = store.db.selectFrom(table)
-  // Typed as selectAll's: the page's rows are read as a RowSet either way, columns named by the result.
-  let qb = text && store.dialect.writesItemText ? (from.select([itemTextExpression(text).as(ITEM_TEXT), 'id']) as unknown as ReturnType<typeof from.selectAll>) : from.selectAll()
+  // The sort column for pageWithDerivedTotal's outer ORDER BY. Typed as selectAll's: the page's rows
+  // are read as a RowSet either way, its columns named by the result.
+  const columns = [...new Set(['id', plan.sort.column])] as Array<'id'>
+  let qb = text ? (from.select([store.dialect.itemText(text).as(ITEM_TEXT), ...columns]) as unknown as ReturnType<typeof from.selectAll>) : from.selectAll()
   const dialog = plan.conditions.find((c) => c.test === 'cmp' && c.op === '=' && c.target.column === 'chat_dialog_id' && c.target.jsonKey === undefined)
   if (store.dialect.boundsDialogPages && table === 'messages' && plan.sort.column === 'id' && dialog?.test === 'cmp') {
     const ids = (fn: 'min' | 'max') => sql`(select ${sql.raw(fn)}(id) from messages where chat_dialog_id = ${dialog.value})`
