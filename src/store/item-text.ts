@@ -18,7 +18,7 @@ export interface TextField {
 /** What a page needs to have its items written by the database: the fields in key order, and the row's columns. */
 export interface ItemText {
   readonly fields: readonly TextField[]
-  /** The columns of a row the codec cannot be written from here, in the order of the JSON array that carries them. */
+  /** The row's columns, in the order of the JSON array that carries them when the database does not write the object. */
   readonly columns: readonly string[]
 }
 
@@ -41,11 +41,11 @@ const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
 const ref = (column: string): string => `"${column.replaceAll('"', '""')}"`
 
 /**
- * SQLite's expression for ITEM_TEXT (built once per codec). The object is written when the codec's fast writer would write
- * it (compileWriter): no absent keys, no custom key named like a per-user constant, and every time a
- * whole second (formatTime writes others with milliseconds). Any other row is
- * written as json_array of its columns: text and JSON columns as strings, integers as numbers,
- * exactly what better-sqlite3 would have returned, for the codec's general path.
+ * SQLite's expression for ITEM_TEXT, built once per codec. The object is written where the codec's
+ * fast writer would write it (compileWriter): no absent keys, no custom key named like a per-user
+ * constant, and every time a whole second (formatTime writes others with milliseconds). Any other
+ * row comes back as json_array of its columns — text and JSON columns as strings, integers as
+ * numbers, exactly what better-sqlite3 would have returned — for the codec's general path.
  */
 export function sqliteItemText(text: ItemText): RawBuilder<string> {
   let built = sqliteExpressions.get(text)

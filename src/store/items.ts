@@ -10,9 +10,9 @@ import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBou
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { compiledOnce } from './compiled.ts'
-import { ITEM_TEXT, type ItemText } from './item-text.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
+import { ITEM_TEXT, type ItemText } from './item-text.ts'
 import { asArrays, emptyRowSet, rowSetOf, type RowSet } from './row-set.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
