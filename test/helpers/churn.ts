@@ -73,7 +73,11 @@ export class Churn {
       const row = await store.db.selectFrom('messages').select('id').where('id', '<', cursor).orderBy('id', 'desc').offset(this.int(150)).limit(1).executeTakeFirst()
       if (row) return row.id
     }
-    const row = await store.db.selectFrom('messages').select('id').orderBy(sql`random()`).limit(1).executeTakeFirst()
+    // Picked by this churn's own seeded draw, not the database's random(): a run's writes, and so
+    // its loops' pages, are the same every time (a loop whose cursor jumps may end early otherwise).
+    const { n } = await store.db.selectFrom('messages').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    if (Number(n) === 0) return null
+    const row = await store.db.selectFrom('messages').select('id').orderBy('id').offset(this.int(Number(n))).limit(1).executeTakeFirst()
     return row?.id ?? null
   }
 
