@@ -85,6 +85,15 @@ export async function deleteDialogMessages(store: Store, dialogId: string): Prom
   await store.db.deleteFrom('messages').where('chat_dialog_id', '=', dialogId).execute()
 }
 
+/** Up to `limit` of the dialog's messages deleted (services/chat-dialogs.ts deleteInChunks); how many went. */
+export async function deleteSomeDialogMessages(store: Store, dialogId: string, limit: number): Promise<number> {
+  const { numDeletedRows } = await store.db
+    .deleteFrom('messages')
+    .where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('chat_dialog_id', '=', dialogId).limit(limit))
+    .executeTakeFirst()
+  return Number(numDeletedRows)
+}
+
 /** The dialog's newest message (by date_sent, then id): one step down the (chat_dialog_id, date_sent, id) index. */
 export async function latestMessage(store: Store, dialogId: string): Promise<MessageRow | undefined> {
   return store.db
