@@ -37,8 +37,7 @@ export const ITEM_TEXT = 'item_text'
 const TIME_FROM = -62_167_219_200_000
 const TIME_LIMIT = 253_402_300_800_000
 
-const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
-const ref = (column: string): string => `"${column.replaceAll('"', '""')}"`
+const refs = (columns: readonly string[]) => sql.join(columns.map((c) => sql.ref(c)))
 
 /**
  * SQLite's expression for ITEM_TEXT, built once per codec. The object is written where the codec's
@@ -61,40 +60,40 @@ const sqliteExpressions = new WeakMap<ItemText, RawBuilder<string>>()
  * one by one (buffer slices, UTF-8 decoding, a type parser each), and V8's JSON.parse reads the array.
  */
 export function postgresItemText({ columns }: ItemText): RawBuilder<string> {
-  return sql<string>`json_build_array(${sql.raw(columns.map(ref).join(', '))})::text`
+  return sql<string>`json_build_array(${refs(columns)})::text`
 }
 
 function sqliteExpression({ fields, columns }: ItemText): RawBuilder<string> {
   const constants = fields.filter((f) => f.codec === 'constant')
-  const times = fields.filter((f) => f.codec === 'time').map((f) => ref(f.column))
+  const times = fields.filter((f) => f.codec === 'time').map((f) => sql.ref(f.column))
   const plain = [
-    'absent is null',
-    ...(constants.length === 0 ? [] : [`(extra is null or (${constants.map((f) => `instr(extra, ${literal(JSON.stringify(f.name))}) = 0`).join(' and ')}))`]),
-    ...times.map((c) => `(${c} is null or (${c} % 1000 = 0 and ${c} >= ${TIME_FROM} and ${c} < ${TIME_LIMIT}))`),
+    sql`absent is null`,
+    ...(constants.length === 0 ? [] : [sql`(extra is null or (${sql.join(constants.map((f) => sql`instr(extra, ${sql.lit(JSON.stringify(f.name))}) = 0`), sql` and `)}))`]),
+    ...times.map((c) => sql`(${c} is null or (${c} % 1000 = 0 and ${c} >= ${sql.lit(TIME_FROM)} and ${c} < ${sql.lit(TIME_LIMIT)}))`),
   ]
-  const parts = fields.map((f, i) => `${literal(`${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`)} || ${valueText(f)}`)
-  const object = `${parts.join(' || ')} || (case when extra is null or length(extra) <= 2 then '}' else ',' || substr(extra, 2) end)`
-  return sql<string>`(case when ${sql.raw(plain.join(' and '))} then ${sql.raw(object)} else json_array(${sql.raw(columns.map(ref).join(', '))}) end)`
+  const parts = fields.map((f, i) => sql`${sql.lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`)} || ${valueText(f)}`)
+  const object = sql`${sql.join(parts, sql` || `)} || (case when extra is null or length(extra) <= 2 then '}' else ',' || substr(extra, 2) end)`
+  return sql<string>`(case when ${sql.join(plain, sql` and `)} then ${object} else json_array(${refs(columns)}) end)`
 }
 
 /** A field's JSON value as SQLite text; what compileWriter writes for it. */
-function valueText(f: TextField): string {
-  const c = ref(f.column)
+function valueText(f: TextField): RawBuilder<unknown> {
+  const c = sql.ref(f.column)
   switch (f.codec) {
     case 'constant':
-      return literal(JSON.stringify(f.value ?? null))
+      return sql.lit(JSON.stringify(f.value ?? null))
     case 'objectid':
     case 'string':
       // json_quote(NULL) is 'null'; its escapes are JSON.stringify's (test/services/item-json.test.ts).
-      return `json_quote(${c})`
+      return sql`json_quote(${c})`
     case 'int':
     case 'int_array':
     case 'json':
-      return `coalesce(${c}, 'null')`
+      return sql`coalesce(${c}, 'null')`
     case 'time':
-      return `(case when ${c} is null then 'null' else '"' || strftime('%Y-%m-%dT%H:%M:%SZ', ${c} / 1000, 'unixepoch') || '"' end)`
+      return sql`(case when ${c} is null then 'null' else '"' || strftime('%Y-%m-%dT%H:%M:%SZ', ${c} / 1000, 'unixepoch') || '"' end)`
     case 'bool':
-      return `(case when ${c} is null then 'null' when ${c} then 'true' else 'false' end)`
+      return sql`(case when ${c} is null then 'null' when ${c} then 'true' else 'false' end)`
     default:
       throw new Error(`no item text for a field of kind ${f.codec} (${f.name})`)
   }
