@@ -186,22 +186,25 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * instead of four to six (BEGIN, skews, page, count, COMMIT), and one snapshot without a transaction.
  * A page whose walk takes implied bounds takes them from the skews this process read last, and the
  * statement reads the skews of its own snapshot beside the page: when they differ (a write widened
- * them since), its rows are not used. Null when that is not enough — no kept count is near, rows
- * changed since it, the skews moved, or a count over two ranges would be split — and the caller reads
- * them in a transaction as usual.
+ * them since), its rows are not used. When the guess says nothing can match, the skews alone are
+ * read. Null when that is not enough — no kept count is near, rows changed since it, the skews
+ * moved, or a count over two ranges would be split — and the caller reads them in a transaction as
+ * usual.
  */
 async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<{ rows: RowSet; total: number } | null> {
   if (store.db.isTransaction) return null
-  // Split into several counts (keptCount): more than one statement.
-  if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
   // The walk's implied bounds and the count's band both come from the skews; a count ranging over
   // two columns (rangesOverTwo) always has one besides the sort column, so this covers it too.
   const needsSkews = mayImplyBounds(plan)
   const guess = needsSkews ? lastSkews.get(store.counts)?.[table] : undefined
   if (guess === undefined && needsSkews) return null
   const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
-  // Nothing can match by the guess; only the skews of a snapshot may say so.
-  if (walk === null) return null
+  // Nothing can match by the guess. Exact if the skews, read in one snapshot, are still the guess:
+  // they only ever widen, so every row of that snapshot lies within them (one round trip instead of
+  // a transaction's four or more).
+  if (walk === null) return sameSkews(await currentSkews(store, table), guess!) ? { rows: emptyRowSet, total: 0 } : null
+  // Split into several counts (keptCount): more than one statement.
+  if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
   const derivation = store.counts.derivation(store.dialect, table, plan.conditions, guess ?? null)
   if (!derivation) return null
   const page = pageQuery(store, table, walk, text)

@@ -236,5 +236,23 @@ for (const kind of STORES) {
       expect(idsOf(after)).toContain(oldest._id)
       expect(after.json.total_entries).toBe(expected().length)
     })
+
+    it('answers “nothing” from the remembered skews only while its own snapshot’s skews still say so', async () => {
+      // Ids before FROM + 1000, updated after every row's time plus its skew (the test above widened
+      // that past a day; rounded up to 2^27 ms, about 1.6 days): nothing can match.
+      const cut = hex(FROM + 1000, 8) + '0'.repeat(16)
+      const t = FROM + SPAN + 400_000
+      const page = () => server.get(`/admin/chat/messages/list?_id[lt]=${cut}&updated_at[gt]=${t}&limit=20`)
+      for (let i = 0; i < 2; i++) {
+        const empty = await page()
+        expect([empty.status, empty.json.total_entries, empty.json.items]).toEqual([200, 0, []])
+      }
+      // An old message edited now: it matches, and widens the skews past what this process read last.
+      const oldest = [...items].sort((a, b) => ((a._id as string) < (b._id as string) ? -1 : 1))[0]!
+      await db.store.db.updateTable('messages').set({ updated_at: (t + 60) * 1000 }).where('id', '=', oldest._id as string).execute()
+      const after = await page()
+      expect(after.json.total_entries).toBe(1)
+      expect(idsOf(after)).toEqual([oldest._id])
+    })
   })
 }
