@@ -30,7 +30,7 @@ export interface ItemText {
 export const ITEM_TEXT = 'item_text'
 
 /**
- * Years 0000 to 9999, where strftime writes what formatTime does; toISOString writes others with a
+ * Years 0000 to 9999, where datetime() writes what formatTime does; toISOString writes others with a
  * six-digit year and a sign. Every time an import accepts is inside (four-digit years): the bounds
  * only keep a row put into the database by other means from being written wrongly.
  */
@@ -71,8 +71,9 @@ function sqliteExpression({ fields, columns }: ItemText): RawBuilder<string> {
     ...(constants.length === 0 ? [] : [sql`(extra is null or (${sql.join(constants.map((f) => sql`instr(extra, ${sql.lit(JSON.stringify(f.name))}) = 0`), sql` and `)}))`]),
     ...times.map((c) => sql`(${c} is null or (${c} % 1000 = 0 and ${c} >= ${sql.lit(TIME_FROM)} and ${c} < ${sql.lit(TIME_LIMIT)}))`),
   ]
-  const parts = fields.map((f, i) => sql`${sql.lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`)} || ${valueText(f)}`)
-  const object = sql`${sql.join(parts, sql` || `)} || (case when extra is null or length(extra) <= 2 then '}' else ',' || substr(extra, 2) end)`
+  // One concat() rather than a chain of ||, each of which copies the text so far (35 a message row).
+  const parts = fields.flatMap((f, i) => [sql.lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`), valueText(f)])
+  const object = sql`concat(${sql.join([...parts, sql`(case when extra is null or length(extra) <= 2 then '}' else ',' || substr(extra, 2) end)`])})`
   return sql<string>`(case when ${sql.join(plain, sql` and `)} then ${object} else json_array(${refs(columns)}) end)`
 }
 
@@ -91,7 +92,8 @@ function valueText(f: TextField): RawBuilder<unknown> {
     case 'json':
       return sql`coalesce(${c}, 'null')`
     case 'time':
-      return sql`(case when ${c} is null then 'null' else '"' || strftime('%Y-%m-%dT%H:%M:%SZ', ${c} / 1000, 'unixepoch') || '"' end)`
+      // datetime() and one replace cost two thirds of strftime's formatting (0.21 against 0.33 µs).
+      return sql`(case when ${c} is null then 'null' else concat('"', replace(datetime(${c} / 1000, 'unixepoch'), ' ', 'T'), 'Z"') end)`
     case 'bool':
       return sql`(case when ${c} is null then 'null' when ${c} then 'true' else 'false' end)`
     default:
