@@ -11,7 +11,7 @@ export interface StoreConfig {
   readonly poolSize: number
   /** PostgreSQL statement_timeout in ms (0: none), so no query can hold the database. */
   readonly statementTimeout: number
-  /** PostgreSQL: repeated statements prepared on each connection with generic plans (store/prepared.ts); off behind a pooler that cannot keep them. */
+  /** PostgreSQL: repeated statements prepared on each connection (store/prepared.ts); off behind a pooler that cannot keep them. */
   readonly preparedStatements: boolean
   /** SQLite: tables of at least this many rows count from scratch on a thread of their own (store/count-thread.ts); 0: never. */
   readonly countThreadRows: number

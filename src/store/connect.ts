@@ -11,7 +11,7 @@ import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
-import { GENERIC_PLANS, preparingPool } from './prepared.ts'
+import { preparingPool } from './prepared.ts'
 import { AS_ARRAYS, type ArrayRows } from './row-set.ts'
 import type { Database } from './schema.ts'
 
@@ -182,7 +182,6 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout, preparedSt
     max: poolSize,
     types,
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
-    ...(preparedStatements ? { options: GENERIC_PLANS } : {}),
   })
   // An idle connection that dies (server restart, failover, admin termination) is dropped by the pool
   // and replaced on the next checkout. Without a listener its 'error' event would end the process.

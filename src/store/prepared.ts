@@ -1,72 +1,60 @@
-// PostgreSQL: statements that repeat are prepared once per connection and kept with a generic plan
-// (decision 0014). Kysely sends each query as an unnamed statement, which PostgreSQL parses and
-// plans again every time: for an admin page, one statement of a few CTEs over a table with nine
-// indexes, planning took 0.59 ms of a ~2 ms request, longer than running it (0.47 ms). A named
-// statement is parsed once per connection, and under plan_cache_mode = force_generic_plan planned
-// once too. The generic plan is safe for the store's statements because each page names its walk:
-// it orders by an indexed sort key and bounds that key itself (query/plan.ts, implied bounds), so
-// there is one sensible plan whatever the values.
+// PostgreSQL: statements that repeat are prepared once per connection (decision 0014). Kysely sends
+// each query as an unnamed statement, which PostgreSQL parses, analyses and plans again every time.
+// A named statement is parsed and analysed once per connection; PostgreSQL's plan cache then plans
+// it with its values (plan_cache_mode = auto), or with a generic plan where that costs no more.
+// Forcing generic plans was measured and left out: a plan made without the values walked the whole
+// change log where the values would have bounded the walk to nothing (decision 0014).
 import type pg from 'pg'
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
 
-/** The session setting that goes with prepared statements (pg's `options`). */
-export const GENERIC_PLANS = '-c plan_cache_mode=force_generic_plan'
+/** Gives SQL texts their statement names (statementNames). */
+export type NameOf = (text: string) => string | undefined
 
 /**
  * Names for SQL texts, shared by every connection of the process. A text is named on its second
  * sighting, so one-off statements (DDL, a chat request's IN list of a rare length) stay unnamed; at
- * most NAMES texts are named, which bounds what each connection keeps on the server.
+ * most `limit` texts are named, which bounds what each connection keeps on the server.
  */
-export class StatementNames {
-  private readonly names = new Map<string, string>()
-  private readonly seen = new Set<string>()
-
-  constructor(private readonly limit = NAMES) {}
-
-  nameOf(text: string): string | undefined {
-    const name = this.names.get(text)
-    if (name !== undefined || this.names.size >= this.limit) return name
-    if (!this.seen.has(text)) {
-      // Bounded too: cleared rather than grown when a process sees many one-off texts.
-      if (this.seen.size >= SEEN) this.seen.clear()
-      this.seen.add(text)
+export function statementNames(limit = 256): NameOf {
+  const names = new Map<string, string>()
+  // Bounded too: cleared rather than grown when a process sees many one-off texts.
+  const seen = new Set<string>()
+  return (text) => {
+    const name = names.get(text)
+    if (name !== undefined || names.size >= limit) return name
+    if (!seen.has(text)) {
+      if (seen.size >= 4096) seen.clear()
+      seen.add(text)
       return undefined
     }
-    this.seen.delete(text)
-    const fresh = `parley_${this.names.size}`
-    this.names.set(text, fresh)
+    seen.delete(text)
+    const fresh = `parley_${names.size}`
+    names.set(text, fresh)
     return fresh
-  }
-
-  get size(): number {
-    return this.names.size
   }
 }
 
-const NAMES = 256
-const SEEN = 4096
-
 /** The pool, handing out clients whose repeated statements with parameters are named. */
-export function preparingPool(pool: pg.Pool, names = new StatementNames()): PostgresPool {
+export function preparingPool(pool: pg.Pool, nameOf = statementNames()): PostgresPool {
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>()
   return {
     async connect() {
       const client = await pool.connect()
       let wrapped = clients.get(client)
-      if (!wrapped) clients.set(client, (wrapped = preparing(client, names)))
+      if (!wrapped) clients.set(client, (wrapped = preparing(client, nameOf)))
       return wrapped
     },
     end: () => pool.end(),
   }
 }
 
-function preparing(client: pg.PoolClient, names: StatementNames): PostgresPoolClient {
+function preparing(client: pg.PoolClient, nameOf: NameOf): PostgresPoolClient {
   // Set when a named statement's result columns changed under it (another process's migration added
   // a column): the connection keeps the stale statement, so it is closed rather than pooled again.
   let stale = false
   const run = async (text: string, values: unknown[]) => {
     // Without parameters a text may hold several statements, which only the simple protocol runs.
-    const name = values.length === 0 ? undefined : names.nameOf(text)
+    const name = values.length === 0 ? undefined : nameOf(text)
     if (name === undefined) return client.query(text, values)
     try {
       return await client.query({ name, text, values })

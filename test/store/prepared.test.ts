@@ -1,31 +1,30 @@
 // PostgreSQL's prepared statements (store/prepared.ts, decision 0014): an admin page asked again
-// runs a statement prepared on its connection with a generic plan, and answers as before; a
-// statement left stale by another process's migration costs one error, not the connection; and
-// PARLEY_PREPARED_STATEMENTS=0 prepares nothing. The names themselves are checked without a server.
+// runs a statement prepared on its connection, and answers as before; a statement left stale by
+// another process's migration costs one error, not the connection; and PARLEY_PREPARED_STATEMENTS=0
+// prepares nothing. The names themselves are checked without a server.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import { importValues } from '../../src/services/import.ts'
 import { createStore, migrate, type Store } from '../../src/store/connect.ts'
-import { StatementNames } from '../../src/store/prepared.ts'
+import { statementNames } from '../../src/store/prepared.ts'
 import { startServer } from '../helpers/app.ts'
 import { dialogItem, messageItem } from '../helpers/factories.ts'
 import { createPostgresDatabase } from '../helpers/stores.ts'
 
-describe('StatementNames', () => {
+describe('statementNames', () => {
   it('names a text on its second sighting, the same name ever after, and at most `limit` texts', () => {
-    const names = new StatementNames(2)
-    expect(names.nameOf('a')).toBeUndefined()
-    const a = names.nameOf('a')
+    const nameOf = statementNames(2)
+    expect(nameOf('a')).toBeUndefined()
+    const a = nameOf('a')
     expect(a).toBeDefined()
-    expect(names.nameOf('a')).toBe(a)
-    names.nameOf('b')
-    const b = names.nameOf('b')
+    expect(nameOf('a')).toBe(a)
+    nameOf('b')
+    const b = nameOf('b')
     expect(b).toBeDefined()
     expect(b).not.toBe(a)
-    names.nameOf('c')
-    expect(names.nameOf('c')).toBeUndefined()
-    expect(names.size).toBe(2)
+    nameOf('c')
+    expect(nameOf('c')).toBeUndefined()
   })
 })
 
@@ -81,12 +80,11 @@ describe.skipIf(!pgUrl)('prepared statements on PostgreSQL', () => {
     }
   }
 
-  it('runs a repeated admin page as a prepared statement with a generic plan, with the same answers as without', async () => {
+  it('runs a repeated admin page as a statement prepared on its connection, with the same answers as without', async () => {
     const on = await pages({})
     const pageStatements = on.statements.filter((s) => s.statement.includes('"messages"'))
-    expect(pageStatements.length).toBeGreaterThan(0)
-    for (const s of pageStatements) expect(s.custom_plans).toBe(0)
-    expect(pageStatements.some((s) => s.generic_plans >= 3)).toBe(true)
+    // Named from its second sighting: the other two of each cursor's four run the prepared statement.
+    expect(pageStatements.some((s) => s.generic_plans + s.custom_plans >= 3)).toBe(true)
 
     const off = await pages({ PARLEY_PREPARED_STATEMENTS: '0' })
     expect(off.statements).toEqual([])
