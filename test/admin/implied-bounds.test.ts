@@ -194,6 +194,9 @@ for (const kind of STORES) {
   })
 }
 
+/** The item with the least _id. */
+const oldestOf = (items: Item[]): Item => [...items].sort((a, b) => ((a._id as string) < (b._id as string) ? -1 : 1))[0]!
+
 // On PostgreSQL a page and its total can be one statement whose implied bounds come from the skews
 // this process read last (store/items.ts pageWithDerivedTotal). A write can widen the skews while a
 // kept count stays fresh (a count request refreshed it without reading the skews): the statement
@@ -225,7 +228,7 @@ for (const kind of STORES) {
       const first = await page()
       expect(idsOf(first)).toEqual(expected())
       // The oldest message, edited now: it matches, far below where the skews said matches could be.
-      const oldest = [...items].sort((a, b) => ((a._id as string) < (b._id as string) ? -1 : 1))[0]!
+      const oldest = oldestOf(items)
       oldest.updated_at = iso(t + 100)
       await db.store.db.updateTable('messages').set({ updated_at: (t + 100) * 1000 }).where('id', '=', oldest._id as string).execute()
       // A count of the same filter refreshes the kept count, and reads no skews.
@@ -248,7 +251,7 @@ for (const kind of STORES) {
         expect([empty.status, empty.json.total_entries, empty.json.items]).toEqual([200, 0, []])
       }
       // An old message edited now: it matches, and widens the skews past what this process read last.
-      const oldest = [...items].sort((a, b) => ((a._id as string) < (b._id as string) ? -1 : 1))[0]!
+      const oldest = oldestOf(items)
       await db.store.db.updateTable('messages').set({ updated_at: (t + 60) * 1000 }).where('id', '=', oldest._id as string).execute()
       const after = await page()
       expect(after.json.total_entries).toBe(1)
