@@ -5,6 +5,7 @@ import { applyPage, whereOf } from '../query/apply.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
 import { writeRow } from './items.ts'
+import { deleteDialogMessages } from './messages.ts'
 import type { Database, DialogRow } from './schema.ts'
 
 const JSON_COLUMNS = new Set(['occupants_ids', 'admins_ids', 'pinned_messages_ids', 'silent_ids', 'deleted_ids', 'extensions', 'permissions', 'absent'])
@@ -41,7 +42,7 @@ export async function findDialog(store: Store, id: string): Promise<DialogRow | 
 
 /** A dialog, its messages and its per-user state, gone (delete for everyone). */
 export async function deleteDialogRows(store: Store, id: string): Promise<void> {
-  await store.db.deleteFrom('messages').where('chat_dialog_id', '=', id).execute()
+  await deleteDialogMessages(store, id)
   await store.db.deleteFrom('dialog_users').where('dialog_id', '=', id).execute()
   await store.db.deleteFrom('private_pairs').where('dialog_id', '=', id).execute()
   await store.db.deleteFrom('dialogs').where('id', '=', id).execute()
