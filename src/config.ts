@@ -49,6 +49,8 @@ export interface ServerConfig {
   readonly metricsToken: string | null
   /** Prepare the next page of an admin export loop while its client reads the current one (services/next-page.ts). */
   readonly prefetchPages: boolean
+  /** `parley serve` lets V8's old generation grow this many percent over what survived its last full collection; 0: V8's own (up to 300% and more). */
+  readonly heapGrowthPercent: number
 }
 
 export interface ChatConfig {
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       drainDelay: integer('PARLEY_DRAIN_DELAY', env.PARLEY_DRAIN_DELAY, 0, 0, 600_000),
       metricsToken: metricsToken(env.PARLEY_METRICS_TOKEN),
       prefetchPages: env.PARLEY_PREFETCH_PAGES === undefined || env.PARLEY_PREFETCH_PAGES === '' || boolean('PARLEY_PREFETCH_PAGES', env.PARLEY_PREFETCH_PAGES),
+      heapGrowthPercent: integer('PARLEY_HEAP_GROWTH_PERCENT', env.PARLEY_HEAP_GROWTH_PERCENT, 30, 0, 1000),
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
       listLimit: integer('PARLEY_LIST_LIMIT', env.PARLEY_LIST_LIMIT, MAX_LIST, 1, MAX_LIST),

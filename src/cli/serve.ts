@@ -1,6 +1,7 @@
 // `parley serve`: migrate, make sure an admin key exists (printing a new one once), optionally load
 // the demo data, then listen. SIGINT/SIGTERM make /ready answer 503, drain in-flight requests (the
 // admin audit log's last batch is written then) and close the store.
+import { setFlagsFromString } from 'node:v8'
 import { Command } from 'commander'
 import { buildApp } from '../app.ts'
 import { loadConfig, type Flags } from '../config.ts'
@@ -41,6 +42,12 @@ async function loadDemo(store: Store): Promise<void> {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(process.env, flags)
+  // With plenty of memory V8 lets the old generation grow to several times what survived its last
+  // full collection, so under bursts (32 concurrent pages) a server holding ~90 MB of heap climbed to
+  // 350–410 MB RSS. A growth factor bounds that by what is live, unlike a hard heap limit, which turns
+  // a large burst into an out-of-memory exit. The flag is read at each collection, so setting it now
+  // works (unlike --max-old-space-size). docs/operations.md, Memory.
+  if (config.server.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.server.heapGrowthPercent}`)
   const store = createStore(config.store)
   await migrate(store)
   if (flags.demo) await loadDemo(store)
@@ -71,7 +78,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
   const url = await app.listen({ host: config.server.host, port: config.server.port })
-  app.log.info({ store: store.dialect.name, location: store.location }, `parley listening on ${url}`)
+  app.log.info({ store: store.dialect.name, location: store.location, heapGrowthPercent: config.server.heapGrowthPercent }, `parley listening on ${url}`)
 
   // The auth key exists from the first start, so that `parley app` and clients agree on it.
   if (config.chat.authKey === null && (await storedAuthKey(store)) === undefined) {

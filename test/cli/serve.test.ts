@@ -13,7 +13,7 @@ import { createStore } from '../../src/store/connect.ts'
 import { send } from '../helpers/app.ts'
 import { createPostgresDatabase } from '../helpers/stores.ts'
 import { getter, pageAll } from './admin.ts'
-import { KEY_LINE, LISTENING, freePort, startParley, type ParleyProcess } from './run.ts'
+import { KEY_LINE, LISTENING, freePort, runParley, startParley, type ParleyProcess } from './run.ts'
 
 /** The curl line a first start prints after its key (KEY_LINE). */
 const CURL_LINE = /^ {2}curl -H "CB-Administration-API-Key: ([^"]+)" "([^"]+)"$/m
@@ -173,6 +173,25 @@ describe('parley serve with PARLEY_DB', () => {
     const keys = await keysIn(file)
     expect(keys).toHaveLength(1)
     expect(keys[0]!.last_used_at).not.toBeNull()
+  })
+})
+
+describe('parley serve: PARLEY_HEAP_GROWTH_PERCENT', () => {
+  it('applies the heap growth it is given and says so; 30 by default', async () => {
+    const p = serve(['--db', join(dir, 'heap.db'), '--port', '0'], { PARLEY_HEAP_GROWTH_PERCENT: '45' })
+    await p.waitFor(LISTENING)
+    expect(p.stdout()).toContain('"heapGrowthPercent":45')
+    expect(await p.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+    const q = serve(['--db', join(dir, 'heap.db'), '--port', '0'])
+    await q.waitFor(LISTENING)
+    expect(q.stdout()).toContain('"heapGrowthPercent":30')
+    expect(await q.stop('SIGTERM')).toEqual({ code: 0, signal: null })
+  })
+
+  it('refuses a value that is not a percentage, naming the variable', async () => {
+    const r = await runParley(['serve', '--db', join(dir, 'heap.db'), '--port', '0'], { env: { PARLEY_HEAP_GROWTH_PERCENT: 'lots' } })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/PARLEY_HEAP_GROWTH_PERCENT must be an integer from 0 to 1000/)
   })
 })
 
