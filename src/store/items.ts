@@ -251,7 +251,14 @@ async function keptCount(snapshot: Store, table: ItemTable, conditions: ListPlan
   const terms = split ? countTerms(conditions, skews) : null
   if (terms === null) return snapshot.counts.count(snapshot, table, conditions, skews)
   let total = 0
-  for (const term of terms) total += term.sign * (await snapshot.counts.count(snapshot, table, term.conditions, skews))
+  let position: string | null = null
+  for (const term of terms) {
+    const got = await snapshot.counts.countAt(snapshot, table, term.conditions, skews)
+    total += term.sign * got.count
+    // Every term is read in this one snapshot: any term's position is the total's.
+    position ??= got.position
+  }
+  if (position !== null) snapshot.counts.keepCount(table, conditions, skews, total, position)
   return total
 }
 
