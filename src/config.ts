@@ -49,7 +49,7 @@ export interface ServerConfig {
   readonly metricsToken: string | null
   /** Prepare the next page of an admin export loop while its client reads the current one (services/next-page.ts). */
   readonly prefetchPages: boolean
-  /** `parley serve` lets V8's old generation grow this many percent over what survived its last full collection; 0: V8's own (up to 300% and more). */
+  /** `parley serve` lets V8's old generation grow this many percent over what survived its last full collection; 0: V8's own sizing (up to four times that). */
   readonly heapGrowthPercent: number
 }
 

@@ -682,7 +682,7 @@ const walkingIndexOf = (d: Dialect, q: Pick<CountQuery, 'table' | 'column' | 're
  */
 const LADDER_RUNGS = 256
 const MIN_LADDER_STEP = 256
-export const ladderStepFor = (total: number, maxStep: number): number => Math.min(maxStep, Math.max(MIN_LADDER_STEP, Math.ceil(total / LADDER_RUNGS)))
+const ladderStepFor = (total: number, maxStep: number): number => Math.min(maxStep, Math.max(MIN_LADDER_STEP, Math.ceil(total / LADDER_RUNGS)))
 
 /**
  * A ladder for F over the range column, read in the caller's snapshot: every `step`-th value of the

@@ -177,7 +177,7 @@ describe('parley serve with PARLEY_DB', () => {
 })
 
 describe('parley serve: PARLEY_HEAP_GROWTH_PERCENT', () => {
-  it('applies the heap growth it is given and says so; 30 by default', async () => {
+  it('logs the heap growth it sets: the one it is given, 30 by default', async () => {
     const p = serve(['--db', join(dir, 'heap.db'), '--port', '0'], { PARLEY_HEAP_GROWTH_PERCENT: '45' })
     await p.waitFor(LISTENING)
     expect(p.stdout()).toContain('"heapGrowthPercent":45')
