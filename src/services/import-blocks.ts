@@ -2,7 +2,6 @@
 // whichever thread holds it, then written in one transaction once every block before it is. The
 // main thread and the worker threads (import-worker.ts) write blocks alike, each on its own
 // connection, taking turns through a shared counter.
-import type { Trigger } from '../store/bulk-load.ts'
 import { writeBatch } from '../store/bulk-load.ts'
 import type { Store } from '../store/connect.ts'
 import type { ItemTable } from '../store/items.ts'
@@ -56,8 +55,6 @@ async function awaitTurn(turn: Turn, seq: number): Promise<void> {
 export interface BlockWriter {
   store: Store
   kind: ImportKind
-  /** The table's triggers that a large batch skips (store/bulk-load.ts). */
-  triggers: readonly Trigger[]
   turn: Turn
 }
 
@@ -80,7 +77,7 @@ export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array)
     }
   }
   await awaitTurn(w.turn, seq)
-  await writeBatch(w.store, w.kind as ItemTable, [...rows.values()], w.triggers)
+  await writeBatch(w.store, w.kind as ItemTable, [...rows.values()])
   Atomics.store(w.turn, 0, seq + 1)
   Atomics.notify(w.turn, 0)
   return { seq, lines: lines.length, imported: rows.size, rejected }

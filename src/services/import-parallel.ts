@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
 import { siblingModule, WORKER_ENTRY } from '../paths.ts'
 import type { Store } from '../store/connect.ts'
-import { openBulkLoader, type Trigger } from '../store/bulk-load.ts'
+import { openBulkLoader } from '../store/bulk-load.ts'
 import type { ItemTable } from '../store/items.ts'
 import { importItems, LINE_BREAK, opensDocument, readItems, type ImportKind, type ImportReport } from './import.ts'
 import { ImportStopped, newTurn, stopTurns, writeBlock, type BlockDone, type BlockWriter } from './import-blocks.ts'
@@ -60,7 +60,7 @@ export async function importStream(
   }
   const loader = await openBulkLoader(store, kind as ItemTable)
   try {
-    return await inWorkers(store, storeConfig, kind, loader.triggers, head.pieces, chunks, options)
+    return await inWorkers(store, storeConfig, kind, head.pieces, chunks, options)
   } finally {
     await loader.finish()
   }
@@ -149,18 +149,17 @@ async function inWorkers(
   store: Store,
   storeConfig: StoreConfig,
   kind: ImportKind,
-  triggers: readonly Trigger[],
   pieces: Buffer[],
   rest: AsyncIterator<Buffer>,
   options: ParallelImportOptions,
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, rejected: [] }
   const turn = newTurn()
-  const workerData: ImportWorkerData = { module: WORKER_MODULE, store: storeConfig, kind, triggers, turn: turn.buffer as SharedArrayBuffer }
+  const workerData: ImportWorkerData = { module: WORKER_MODULE, store: storeConfig, kind, turn: turn.buffer as SharedArrayBuffer }
   const workers = Array.from({ length: options.workers }, () => new Worker(WORKER_ENTRY, { workerData, resourceLimits: WORKER_HEAP }))
   // This thread writes every (workers + 1)th block itself: one isolate fewer than a worker more.
   const threads = workers.length + 1
-  const own: BlockWriter = { store, kind, triggers, turn }
+  const own: BlockWriter = { store, kind, turn }
   const blockBytes = options.blockBytes ?? BLOCK_BYTES
   const pool = bufferPool(blockBytes)
 

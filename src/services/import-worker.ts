@@ -2,7 +2,6 @@
 // turn with the other threads (import-blocks.ts), on a connection of its own.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
-import type { Trigger } from '../store/bulk-load.ts'
 import { createStore } from '../store/connect.ts'
 import { handleInTurn, type End } from '../worker-messages.ts'
 import type { ImportKind } from './import.ts'
@@ -13,7 +12,6 @@ export interface ImportWorkerData {
   module: string
   store: StoreConfig
   kind: ImportKind
-  triggers: readonly Trigger[]
   turn: SharedArrayBuffer
 }
 
@@ -25,7 +23,7 @@ const data = workerData as ImportWorkerData
 const store = createStore(data.store)
 // This connection only writes blocks: the main thread's store keeps the change logs pruned.
 await store.counts.stop()
-const writer: BlockWriter = { store, kind: data.kind, triggers: data.triggers, turn: new Int32Array(data.turn) }
+const writer: BlockWriter = { store, kind: data.kind, turn: new Int32Array(data.turn) }
 const port = parentPort!
 
 // One block at a time: a block's write must not interleave with parsing the next one's.

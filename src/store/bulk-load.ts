@@ -5,9 +5,10 @@
 // - Into an empty table the secondary indexes are dropped first and built at the end, by sorting,
 //   several times faster than inserting into them. A run stopped half-way leaves them missing;
 //   migrate() (every start) builds what is missing (store/indexes.ts).
-// - Where the dialect allows (importSkipsRowTriggers: SQLite), each large batch's transaction drops the
-//   table's triggers, writes, and puts them back before it commits, so no one else ever sees them
-//   gone. What they would have kept is kept per batch instead: the skews widened once for the
+// - Where the dialect allows (importSkipsRowTriggers: SQLite), each large batch's transaction puts
+//   its table in bulk_loading, which the table's triggers skip for (migration 0006), and takes it
+//   out before it commits, so no one else ever sees them skip. What they would have kept is kept
+//   per batch instead: the skews widened once for the
 //   batch, and the change log gets one marker row and its cut moves up to it, so that every count
 //   kept from before the batch is recounted (store/counts.ts) rather than derived past rows the log
 //   never saw. Exact, at the price of one COUNT(*) per kept filter after an import; so only batches
@@ -25,14 +26,6 @@ export interface BulkLoader {
   write(rows: Row[]): Promise<void>
   /** Builds the indexes dropped at the start, if any. Call it also after a failed write. */
   finish(): Promise<void>
-  /** The table's triggers a large batch skips: what another connection's writeBatch needs (services/import-parallel.ts). */
-  readonly triggers: readonly Trigger[]
-}
-
-/** A trigger as sqlite_master holds it: dropped and recreated from its own SQL. */
-export interface Trigger {
-  readonly name: string
-  readonly sql: string
 }
 
 /** Batches this large skip the row triggers. */
@@ -43,13 +36,8 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
   if (empty) {
     for (const [name, t] of INDEXES) if (t === table) await store.db.schema.dropIndex(name).ifExists().execute()
   }
-  const triggers = store.dialect.importSkipsRowTriggers
-    ? (await sql<Trigger>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(store.db)).rows
-    : []
-
   return {
-    triggers,
-    write: (rows) => writeBatch(store, table, rows, triggers),
+    write: (rows) => writeBatch(store, table, rows),
     async finish() {
       if (empty) await schemaChange(store, () => ensureIndexes(store.db, table))
     },
@@ -57,18 +45,18 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
 }
 
 /**
- * Upserts `rows` in one transaction, skipping `triggers` (a loader's) when the batch is large. Any
- * connection to the store can run it: the import's worker threads each do, in turn.
+ * Upserts `rows` in one transaction, past the row triggers when the batch is large and the dialect
+ * allows. Any connection to the store can run it: the import's worker threads each do, in turn.
  */
-export async function writeBatch(store: Store, table: ItemTable, rows: Row[], triggers: readonly Trigger[]): Promise<void> {
+export async function writeBatch(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
   if (rows.length === 0) return
-  const skip = rows.length >= BULK ? triggers : []
+  const bulk = rows.length >= BULK && store.dialect.importSkipsRowTriggers
   await store.db.transaction().execute(async (trx) => {
     const view = { ...store, db: trx }
-    for (const t of skip) await sql`drop trigger ${sql.ref(t.name)}`.execute(trx)
+    if (bulk) await sql`insert into bulk_loading (tbl) values (${table})`.execute(trx)
     await upsertIn(view, table, rows)
-    if (skip.length === 0) return
-    for (const t of skip) await sql.raw(t.sql).execute(trx)
+    if (!bulk) return
+    await sql`delete from bulk_loading where tbl = ${table}`.execute(trx)
     await widenSkews(view, table, rows)
     const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
     await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)

@@ -17,10 +17,9 @@ export interface Dialect {
   /** SELECT … FOR UPDATE exists. SQLite has no row locks: its one writer at a time serialises updates. */
   readonly rowLocks: boolean
   /**
-   * An import may drop the per-row triggers inside its transaction and put them back before it
-   * commits (store/bulk-load.ts): SQLite's DDL is transactional and its writers take turns, so no
-   * one else ever sees them gone, and its row triggers cost as much as the insert. PostgreSQL's are
-   * statement triggers, cheap per row, and dropping them would lock the table.
+   * An import's large batches pass the per-row triggers by (store/bulk-load.ts, migration 0006):
+   * SQLite's writers take turns, so no one else ever writes while they stand aside, and its row
+   * triggers cost as much as the insert. PostgreSQL's are statement triggers, cheap per row.
    */
   readonly importSkipsRowTriggers: boolean
   /**

@@ -10,6 +10,7 @@ import { CODEC_OF, importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
 import { openBulkLoader } from '../../src/store/bulk-load.ts'
 import { migrate } from '../../src/store/connect.ts'
+import { guarded } from '../../src/store/migrations/0006-bulk-load-guard.ts'
 import { INDEXES } from '../../src/store/indexes.ts'
 import { countMatching, countNow } from '../../src/store/items.ts'
 import { iso, messageItem, objectId } from '../helpers/factories.ts'
@@ -75,5 +76,31 @@ for (const kind of STORES) {
       await check()
       expect(store.counts.stats.anomalies).toBe(0)
     })
+
+    it.runIf(kind.name === 'sqlite')('writes a bulk batch past the row triggers without dropping them; the next write is logged', async () => {
+      const { store } = db
+      const logged = async () => (await store.db.selectFrom('message_changes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+      const triggers = async () => (await sql<{ sql: string }>`select sql from sqlite_master where type = 'trigger' order by name`.execute(store.db)).rows
+      const before = await triggers()
+      await importValues(store, 'messages', messages(1500, 1_690_000_000))
+      // One marker for the batch (its cut moves past it), no row per message; the triggers untouched.
+      expect(await logged()).toBe(1)
+      expect(await triggers()).toEqual(before)
+      expect((await sql`select tbl from bulk_loading`.execute(store.db)).rows).toEqual([])
+      await importValues(store, 'messages', messages(2, 1_700_000_000))
+      expect(await logged()).toBe(3)
+    })
   })
 }
+
+describe('migration 0006: the bulk-load guard', () => {
+  it('puts the guard before a trigger’s own condition, or adds one', () => {
+    const guard = "not exists (select 1 from bulk_loading where tbl = 'messages')"
+    expect(guarded('CREATE TRIGGER a after insert on messages begin insert into x values (new.id); end', 'messages')).toBe(
+      `CREATE TRIGGER a after insert on messages when ${guard} begin insert into x values (new.id); end`,
+    )
+    expect(guarded('CREATE TRIGGER b after update on messages when old.id is not new.id or old.x is not new.x begin select 1; end', 'messages')).toBe(
+      `CREATE TRIGGER b after update on messages when ${guard} and (old.id is not new.id or old.x is not new.x) begin select 1; end`,
+    )
+  })
+})

@@ -6,6 +6,7 @@ import * as changeLog from './0002-change-log.ts'
 import * as chat from './0003-chat.ts'
 import * as itemSkews from './0004-item-skews.ts'
 import * as adminAudit from './0005-admin-audit.ts'
+import * as bulkLoadGuard from './0006-bulk-load-guard.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
@@ -15,6 +16,7 @@ const STEPS: Record<string, Step> = {
   '0003-chat': chat,
   '0004-item-skews': itemSkews,
   '0005-admin-audit': adminAudit,
+  '0006-bulk-load-guard': bulkLoadGuard,
 }
 
 /** Every migration's name, in order. */
