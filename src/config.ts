@@ -11,6 +11,8 @@ export interface StoreConfig {
   readonly poolSize: number
   /** PostgreSQL statement_timeout in ms (0: none), so no query can hold the database. */
   readonly statementTimeout: number
+  /** PostgreSQL: repeated statements prepared on each connection with generic plans (store/prepared.ts); off behind a pooler that cannot keep them. */
+  readonly preparedStatements: boolean
   /** SQLite: tables of at least this many rows count from scratch on a thread of their own (store/count-thread.ts); 0: never. */
   readonly countThreadRows: number
 }
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       databaseUrl,
       poolSize: integer('PARLEY_POOL_SIZE', env.PARLEY_POOL_SIZE, 10, 1, 1000),
       statementTimeout: integer('PARLEY_STATEMENT_TIMEOUT', env.PARLEY_STATEMENT_TIMEOUT, 30_000, 0, 86_400_000),
+      preparedStatements: env.PARLEY_PREPARED_STATEMENTS === undefined || env.PARLEY_PREPARED_STATEMENTS === '' || boolean('PARLEY_PREPARED_STATEMENTS', env.PARLEY_PREPARED_STATEMENTS),
       countThreadRows: integer('PARLEY_COUNT_THREAD_ROWS', env.PARLEY_COUNT_THREAD_ROWS, 100_000, 0, Number.MAX_SAFE_INTEGER),
     }),
     server: Object.freeze({

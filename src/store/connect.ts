@@ -11,6 +11,7 @@ import { Counts } from './counts.ts'
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
 import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { GENERIC_PLANS, preparingPool } from './prepared.ts'
 import { AS_ARRAYS, type ArrayRows } from './row-set.ts'
 import type { Database } from './schema.ts'
 
@@ -169,7 +170,7 @@ function arrayStatement(statement: SQLite.Statement): ReturnType<SqliteDatabase[
   }
 }
 
-function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreConfig): Store {
+function openPostgres({ databaseUrl: url, poolSize, statementTimeout, preparedStatements }: StoreConfig): Store {
   if (!url) throw new Error('a PostgreSQL store needs a URL')
   // BIGINT (times in ms, user ids) arrives as text by default; every value we store fits in 2^53.
   const types = {
@@ -181,11 +182,12 @@ function openPostgres({ databaseUrl: url, poolSize, statementTimeout }: StoreCon
     max: poolSize,
     types,
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    ...(preparedStatements ? { options: GENERIC_PLANS } : {}),
   })
   // An idle connection that dies (server restart, failover, admin termination) is dropped by the pool
   // and replaced on the next checkout. Without a listener its 'error' event would end the process.
   pool.on('error', () => {})
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements ? preparingPool(pool) : pool }) })
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
   // A transaction already takes a pooled connection of its own: the reader is the pool.
   const limit = readerLimit(poolSize)

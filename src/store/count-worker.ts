@@ -21,7 +21,7 @@ export type FromCountWorker = { id: number; read: CountsRead } | { id: number; e
 
 const data = workerData as CountWorkerData
 // No count thread of its own, and no pruning: the main thread's store prunes the change logs.
-const store = createStore({ dbFile: data.file, databaseUrl: null, poolSize: 1, statementTimeout: 0, countThreadRows: 0 })
+const store = createStore({ dbFile: data.file, databaseUrl: null, poolSize: 1, statementTimeout: 0, preparedStatements: false, countThreadRows: 0 })
 await store.counts.stop()
 const port = parentPort!
 
