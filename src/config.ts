@@ -104,8 +104,9 @@ function integer(name: string, raw: string | number | undefined, fallback: numbe
   return n
 }
 
-function boolean(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+function boolean(name: string, raw: string | undefined, fallback = false): boolean {
+  if (raw === undefined || raw === '') return fallback
+  if (raw === '0' || raw === 'false') return false
   if (raw === '1' || raw === 'true') return true
   throw new Error(`${name} must be 1/true or 0/false, got ${JSON.stringify(raw)}`)
 }
@@ -151,7 +152,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       databaseUrl,
       poolSize: integer('PARLEY_POOL_SIZE', env.PARLEY_POOL_SIZE, 10, 1, 1000),
       statementTimeout: integer('PARLEY_STATEMENT_TIMEOUT', env.PARLEY_STATEMENT_TIMEOUT, 30_000, 0, 86_400_000),
-      preparedStatements: env.PARLEY_PREPARED_STATEMENTS === undefined || env.PARLEY_PREPARED_STATEMENTS === '' || boolean('PARLEY_PREPARED_STATEMENTS', env.PARLEY_PREPARED_STATEMENTS),
+      preparedStatements: boolean('PARLEY_PREPARED_STATEMENTS', env.PARLEY_PREPARED_STATEMENTS, true),
       countThreadRows: integer('PARLEY_COUNT_THREAD_ROWS', env.PARLEY_COUNT_THREAD_ROWS, 100_000, 0, Number.MAX_SAFE_INTEGER),
     }),
     server: Object.freeze({
@@ -163,7 +164,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       shutdownTimeout: integer('PARLEY_SHUTDOWN_TIMEOUT', env.PARLEY_SHUTDOWN_TIMEOUT, 10_000, 0, 600_000),
       drainDelay: integer('PARLEY_DRAIN_DELAY', env.PARLEY_DRAIN_DELAY, 0, 0, 600_000),
       metricsToken: metricsToken(env.PARLEY_METRICS_TOKEN),
-      prefetchPages: env.PARLEY_PREFETCH_PAGES === undefined || env.PARLEY_PREFETCH_PAGES === '' || boolean('PARLEY_PREFETCH_PAGES', env.PARLEY_PREFETCH_PAGES),
+      prefetchPages: boolean('PARLEY_PREFETCH_PAGES', env.PARLEY_PREFETCH_PAGES, true),
       heapGrowthPercent: integer('PARLEY_HEAP_GROWTH_PERCENT', env.PARLEY_HEAP_GROWTH_PERCENT, 30, 0, 1000),
       bracketDepth: integer('PARLEY_BRACKET_DEPTH', env.PARLEY_BRACKET_DEPTH, 5, 1, 20),
       arrayLimit: integer('PARLEY_ARRAY_LIMIT', env.PARLEY_ARRAY_LIMIT, 1000, 1, 100_000),
