@@ -10,8 +10,9 @@
 //   out before it commits, so no one else ever sees them skip. What they would have kept is kept
 //   per batch instead: the skews widened once for the batch, and the change log gets one marker
 //   row and its cut moves up to it, so that every count kept from before the batch is recounted
-//   (store/counts.ts) rather than derived past rows the log never saw. Exact, at the price of one COUNT(*) per kept filter after an import; so only batches
-//   of BULK rows or more do it, and a small import (one item re-imported) goes through the triggers.
+//   (store/counts.ts) rather than derived past rows the log never saw. Exact, at the price of one
+//   COUNT(*) per kept filter after an import; so only batches of BULK rows or more do it, and a
+//   small import (one item re-imported) goes through the triggers.
 import { sql } from 'kysely'
 import { schemaChange, type Store } from './connect.ts'
 import { ensureIndexes, INDEXES } from './indexes.ts'
