@@ -212,15 +212,14 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   const order = sql.raw(direction)
   const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)
   const pageOrder = sql`${sql.ref(`p.${column}`)} ${order}, p.id ${order}`
+  const parts = sql`with d as (${derivation.delta}), s as (${skews}), p as (${page})`
   // With item text, the page comes back as one value: its rows' texts joined in page order. One
   // row to decode instead of a hundred, each repeating the delta's and the skews' columns, which
   // was most of what the driver spent on a page (pg's row parsing and its garbage).
   const { rows } = text
-    ? await sql<Row>`
-    with d as (${derivation.delta}), s as (${skews}), p as (${page})
+    ? await sql<Row>`${parts}
     select d.*, s.*, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from d cross join s`.execute(store.db)
-    : await sql<Row>`
-    with d as (${derivation.delta}), s as (${skews}), p as (${page})
+    : await sql<Row>`${parts}
     select p.*, d.*, s.* from d cross join s left join p on true
     order by ${pageOrder}`.execute(store.db)
   if (guess !== undefined) {
