@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from './config.ts'
 import { auditAdminRequests } from './http/admin-audit.ts'
-import { authKeyChecker, requireAdminKey } from './http/auth.ts'
+import { authKeyChecker, confirmBeforeSending, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
 import { clientErrorHandler } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
@@ -139,6 +139,7 @@ export async function buildApp({ config, store, logger, uiDir }: AppOptions): Pr
   await app.register(async (admin) => {
     auditAdminRequests(admin, audit)
     admin.addHook('onRequest', requireAdminKey(store))
+    admin.addHook('onSend', confirmBeforeSending(store))
     adminDialogRoutes(admin, { store, limits, nextPages })
     adminMessageRoutes(admin, { store, limits, nextPages })
     adminExportRoutes(admin, { store, limits, nextPages })

@@ -5,6 +5,7 @@ import { parseListQuery } from '../query/parse.ts'
 import { planList, type ListPlan } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import { countMatching, listPageRows, listWithTotal, type ItemTable } from '../store/items.ts'
+import type { KeyCheck } from '../store/keys.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
@@ -13,18 +14,20 @@ import type { NextPages, PageAnswer } from './next-page.ts'
 /** A page as JSON text ({"total_entries", "skip", "limit", "items"}), or the answer to count=1. */
 export type ListAnswer = { page: string } | { items: { count: number } }
 
-async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>, nextPages: NextPages | null): Promise<ListAnswer> {
+/** `key`: an admin key for the page's statement to confirm (http/auth.ts); left unconfirmed by any other path. */
+async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>, nextPages: NextPages | null, key?: KeyCheck): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
-  const compute = (s: Store, p: ListPlan, total?: number) => pageAnswer(s, table, codec, p, total)
+  // Only for this request's own page: a page prepared ahead (next-page.ts) is read in a snapshot of its own.
+  const compute = (s: Store, p: ListPlan, total?: number) => pageAnswer(s, table, codec, p, total, s === store ? key : undefined)
   const answer = nextPages ? await nextPages.answer(store, table, plan, compute) : await compute(store, plan)
   return { page: answer.page }
 }
 
 /** `known`: the page's total in `store`'s snapshot, when the caller knows it (services/next-page.ts). */
-async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan, known?: number): Promise<PageAnswer> {
+async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan, known?: number, key?: KeyCheck): Promise<PageAnswer> {
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
-  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan, codec.itemText) : { rows: await listPageRows(store, table, plan, codec.itemText), total: known }
+  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan, codec.itemText, key) : { rows: await listPageRows(store, table, plan, codec.itemText), total: known }
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
   const write = codec.textWriter(rows.columns, store.dialect)
   const items = rows.values.map(write).join(',')
@@ -38,7 +41,7 @@ async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan
 }
 
 /** The lists; with `nextPages`, a loop's next page is prepared while its client reads this one (services/next-page.ts). */
-export const listAdminDialogs = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null) =>
-  list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params, nextPages)
-export const listAdminMessages = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null) =>
-  list(store, 'messages', ADMIN_MESSAGES, messageCodec, params, nextPages)
+export const listAdminDialogs = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null, key?: KeyCheck) =>
+  list(store, 'dialogs', ADMIN_DIALOGS, dialogCodec, params, nextPages, key)
+export const listAdminMessages = (store: Store, params: Record<string, unknown>, nextPages: NextPages | null = null, key?: KeyCheck) =>
+  list(store, 'messages', ADMIN_MESSAGES, messageCodec, params, nextPages, key)

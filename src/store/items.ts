@@ -13,6 +13,7 @@ import { compiledOnce } from './compiled.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { ITEM_TEXT, type ItemText } from './item-text.ts'
+import { liveKeyColumn, type KeyCheck } from './keys.ts'
 import { asArrays, emptyRowSet, rowSetOf, type RowSet } from './row-set.ts'
 
 export type ItemTable = 'dialogs' | 'messages'
@@ -170,9 +171,13 @@ export async function commitMark(store: Store): Promise<string | null> {
   return String(rows[0]!.mark)
 }
 
-/** A page and the exact count of everything its filters match, from one snapshot. */
-export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<{ rows: RowSet; total: number }> {
-  const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan, text) : null
+/**
+ * A page and the exact count of everything its filters match, from one snapshot. With `key`, the
+ * statement that reads the page also reads whether that admin key is live, when the page is one
+ * statement (PostgreSQL, pageWithDerivedTotal); `key.live` stays unset otherwise.
+ */
+export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number }> {
+  const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan, text, key) : null
   if (together) return together
   return readCounting(store, table, async (snapshot) => {
     const rows = await listPageRows(snapshot, table, plan, text)
@@ -191,7 +196,7 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * moved, or a count over two ranges would be split — and the caller reads them in a transaction as
  * usual.
  */
-async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText): Promise<{ rows: RowSet; total: number } | null> {
+async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number } | null> {
   if (store.db.isTransaction) return null
   // The walk's implied bounds and the count's band both come from the skews; a count ranging over
   // two columns (rangesOverTwo) always has one besides the sort column, so this covers it too.
@@ -213,15 +218,18 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)
   const pageOrder = sql`${sql.ref(`p.${column}`)} ${order}, p.id ${order}`
   const parts = sql`with d as (${derivation.delta}), s as (${skews}), p as (${page})`
+  // The admin key, confirmed here rather than looked up first: a round trip less per page.
+  const keyLive = key ? sql`, ${liveKeyColumn(key.keyHash)} as key_live` : sql``
   // With item text, the page comes back as one value: its rows' texts joined in page order. One
   // row to decode instead of a hundred, each repeating the delta's and the skews' columns, which
   // was most of what the driver spent on a page (pg's row parsing and its garbage).
   const { rows } = text
     ? await sql<Row>`${parts}
-    select d.*, s.*, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from d cross join s`.execute(store.db)
+    select d.*, s.*${keyLive}, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from d cross join s`.execute(store.db)
     : await sql<Row>`${parts}
-    select p.*, d.*, s.* from d cross join s left join p on true
+    select p.*, d.*, s.*${keyLive} from d cross join s left join p on true
     order by ${pageOrder}`.execute(store.db)
+  if (key) key.live = Number(rows[0]!.key_live) > 0
   if (guess !== undefined) {
     const read = skewsOf(rows[0]!)
     if (!sameSkews(read, guess)) {
@@ -245,8 +253,8 @@ function joinedRows(text: ItemText, joined: string | null): RowSet {
   return joined === null ? { columns: text.columns, values: [] } : { columns: text.columns, values: JSON.parse(`[${joined}]`) as unknown[][] }
 }
 
-/** The delta statement's columns (store/counts.ts deriveQueries) and the skews', none of them a column of the listed tables. */
-const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi)$/
+/** The delta statement's columns (store/counts.ts deriveQueries), the skews' and the key's, none of them a column of the listed tables. */
+const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi|key_live)$/
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {

@@ -1,5 +1,6 @@
 // Administration API keys. Only a SHA-256 of each key is stored; keys are 256 random bits, so a
 // fast hash is enough (there is nothing to brute-force) and lets a request find its key by index.
+import { sql } from 'kysely'
 import { compiledOnce } from './compiled.ts'
 import type { Store } from './connect.ts'
 import type { AdminKeyRow } from './schema.ts'
@@ -19,6 +20,19 @@ export async function findKeyByHash(store: Store, keyHash: string): Promise<Admi
   )
   return (await store.db.executeQuery<AdminKeyRow>(query)).rows[0]
 }
+
+/**
+ * A key an admin list page confirms in the statement that reads the page, instead of a look-up of
+ * its own before it (services/keys.ts deferAdmin): `live` is set once such a statement has run.
+ */
+export interface KeyCheck {
+  readonly keyHash: string
+  live?: boolean
+}
+
+/** A column for that statement: 1 while the key is live in its snapshot, 0 once revoked (or gone). */
+export const liveKeyColumn = (keyHash: string) =>
+  sql<number>`(select count(*) from admin_keys where key_hash = ${keyHash} and revoked_at is null)`
 
 export async function listKeys(store: Store): Promise<AdminKeyRow[]> {
   return store.db.selectFrom('admin_keys').selectAll().orderBy('id').execute()

@@ -5,6 +5,8 @@ import type { TSchema } from 'typebox'
 import type { ListAnswer } from '../../../services/admin-lists.ts'
 import type { NextPages } from '../../../services/next-page.ts'
 import type { Store } from '../../../store/connect.ts'
+import type { KeyCheck } from '../../../store/keys.ts'
+import { confirmAdminKey } from '../../auth.ts'
 import { listParams, type ParamLimits } from '../../params.ts'
 import { errorResponses } from '../../schemas/common.ts'
 
@@ -20,7 +22,7 @@ interface ListRoute {
   summary: string
   query: TSchema
   response: TSchema
-  list(store: Store, params: Record<string, unknown>, nextPages: NextPages | null): Promise<ListAnswer>
+  list(store: Store, params: Record<string, unknown>, nextPages: NextPages | null, key?: KeyCheck): Promise<ListAnswer>
 }
 
 export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: ListRoute): void {
@@ -36,8 +38,16 @@ export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: Lis
     // The list language validates parameters itself (naming each bad one); the querystring schema
     // above is for the OpenAPI document only.
     validatorCompiler: () => () => true,
+    // A deferred admin key is confirmed by the statement that reads the page (http/auth.ts).
+    config: { confirmsAdminKey: true },
     handler: async (request, reply) => {
-      const answer = await route.list(deps.store, await listParams(request, deps.limits), deps.nextPages)
+      let answer: ListAnswer
+      try {
+        answer = await route.list(deps.store, await listParams(request, deps.limits), deps.nextPages, request.adminKeyCheck)
+      } finally {
+        // A refused key's 401 takes the place of the answer, or of whatever failed.
+        await confirmAdminKey(deps.store, request)
+      }
       // The page comes as JSON text (the response schema documents it); a count answer is not a page,
       // so it is stringified as is rather than through the page serialiser.
       if ('page' in answer) return reply.type('application/json; charset=utf-8').send(answer.page)
