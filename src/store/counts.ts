@@ -491,7 +491,7 @@ export class Counts {
     table: CountTable,
     conditions: readonly Condition[],
     skews: Skews | null = null,
-  ): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): number | null } | null {
+  ): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): { count: number; position: string } | null } | null {
     const { column, range, rest, key, band } = requestOf(table, conditions, skews)
     if (band === null || isEmpty(range)) return null
     const now = performance.now()
@@ -507,7 +507,7 @@ export class Counts {
         this.answer(key, range, derived, now, chosen.kind)
         this.stats.withPage++
         if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
-        return derived.count
+        return derived
       },
     }
   }

@@ -192,9 +192,9 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * A page whose walk takes implied bounds takes them from the skews this process read last, and the
  * statement reads the skews of its own snapshot beside the page: when they differ (a write widened
  * them since), its rows are not used. When the guess says nothing can match, the skews alone are
- * read. Null when that is not enough — no kept count is near, rows changed since it, the skews
- * moved, or a count over two ranges would be split — and the caller reads them in a transaction as
- * usual.
+ * read. A count over two ranges that keptCount would split into terms derives each term in the same
+ * statement. Null when that is not enough — no kept count is near one of them, rows changed since
+ * it, or the skews moved — and the caller reads them in a transaction as usual.
  */
 async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number } | null> {
   if (store.db.isTransaction) return null
@@ -204,30 +204,48 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   const guess = needsSkews ? lastSkews.get(store.counts)?.[table] : undefined
   if (guess === undefined && needsSkews) return null
   const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
+  // The admin key, confirmed here rather than looked up first: a round trip less per page.
+  const keyLive = key ? sql`, ${liveKeyColumn(key.keyHash)} as key_live` : sql``
   // Nothing can match by the guess. Exact if the skews, read in one snapshot, are still the guess:
   // they only ever widen, so every row of that snapshot lies within them (one round trip instead of
   // a transaction's four or more).
-  if (walk === null) return sameSkews(await currentSkews(store, table), guess!) ? { rows: emptyRowSet, total: 0 } : null
-  // Split into several counts (keptCount): more than one statement.
-  if (hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)) return null
-  const derivation = store.counts.derivation(store.dialect, table, plan.conditions, guess ?? null)
-  if (!derivation) return null
+  if (walk === null) {
+    const { rows } = await sql<Row>`select s.*${keyLive} from (${skewsQuery(store, table)}) as s`.execute(store.db)
+    if (key) key.live = Number(rows[0]!.key_live) > 0
+    const read = skewsOf(rows[0]!)
+    rememberSkews(store, table, read)
+    return sameSkews(read, guess!) ? { rows: emptyRowSet, total: 0 } : null
+  }
+  // Split into terms as keptCount splits it (a two-range count with no count of its own kept).
+  const split = hasTwoRanges(plan.conditions) && !store.counts.keeps(table, plan.conditions)
+  const terms = split ? countTerms(plan.conditions, guess ?? null) : [{ sign: 1, conditions: plan.conditions }]
+  if (terms === null || terms.length === 0) return null
+  const derivations = []
+  for (const term of terms) {
+    const derivation = store.counts.derivation(store.dialect, table, term.conditions, guess ?? null)
+    if (!derivation) return null
+    derivations.push({ sign: term.sign, ...derivation })
+  }
   const page = pageQuery(store, table, walk, text)
   const { column, direction } = plan.sort
   const order = sql.raw(direction)
   const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)
   const pageOrder = sql`${sql.ref(`p.${column}`)} ${order}, p.id ${order}`
-  const parts = sql`with d as (${derivation.delta}), s as (${skews}), p as (${page})`
-  // The admin key, confirmed here rather than looked up first: a round trip less per page.
-  const keyLive = key ? sql`, ${liveKeyColumn(key.keyHash)} as key_live` : sql``
+  const deltaName = (i: number) => sql.ref(`d${i}`)
+  const deltas = sql.join(derivations.map((x, i) => sql`${deltaName(i)} as (${x.delta})`))
+  const parts = sql`with ${deltas}, s as (${skews}), p as (${page})`
+  // One delta's columns as they are; several deltas' (a split count's terms) as one JSON object each.
+  const deltaColumns =
+    derivations.length === 1 ? sql`d0.*` : sql.join(derivations.map((_, i) => sql`row_to_json(${deltaName(i)}) as ${deltaName(i)}`))
+  const fromDeltas = sql.join(derivations.map((_, i) => deltaName(i)), sql` cross join `)
   // With item text, the page comes back as one value: its rows' texts joined in page order. One
   // row to decode instead of a hundred, each repeating the delta's and the skews' columns, which
   // was most of what the driver spent on a page (pg's row parsing and its garbage).
   const { rows } = text
     ? await sql<Row>`${parts}
-    select d.*, s.*${keyLive}, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from d cross join s`.execute(store.db)
+    select ${deltaColumns}, s.*${keyLive}, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from ${fromDeltas} cross join s`.execute(store.db)
     : await sql<Row>`${parts}
-    select p.*, d.*, s.*${keyLive} from d cross join s left join p on true
+    select p.*, ${deltaColumns}, s.*${keyLive} from ${fromDeltas} cross join s left join p on true
     order by ${pageOrder}`.execute(store.db)
   if (key) key.live = Number(rows[0]!.key_live) > 0
   if (guess !== undefined) {
@@ -237,8 +255,16 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
       return null
     }
   }
-  const total = derivation.settle(rows[0]!)
-  if (total === null) return null
+  let total = 0
+  let position: string | null = null
+  for (const [i, x] of derivations.entries()) {
+    const got = x.settle(derivations.length === 1 ? rows[0]! : (rows[0]![`d${i}`] as Row))
+    if (got === null) return null
+    total += x.sign * got.count
+    position ??= got.position
+  }
+  // Kept as keptCount keeps a split's total: the same request asked again derives from it.
+  if (split) store.counts.keepCount(table, plan.conditions, guess ?? null, total, position!)
   if (text) return { rows: joinedRows(text, rows[0]!.page_text as string | null), total }
   const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
   return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total }
@@ -253,8 +279,8 @@ function joinedRows(text: ItemText, joined: string | null): RowSet {
   return joined === null ? { columns: text.columns, values: [] } : { columns: text.columns, values: JSON.parse(`[${joined}]`) as unknown[][] }
 }
 
-/** The delta statement's columns (store/counts.ts deriveQueries), the skews' and the key's, none of them a column of the listed tables. */
-const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi|key_live)$/
+/** The delta statements' columns (store/counts.ts deriveQueries; d0, d1, … for a split's), the skews' and the key's, none of them a column of the listed tables. */
+const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|d\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi|key_live)$/
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {

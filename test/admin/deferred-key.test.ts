@@ -4,7 +4,6 @@
 // database, as another parley process or `parley keys revoke` would — is refused on the very next
 // request, whichever path its page takes, and nothing of the data goes out with the refusal.
 import Fastify from 'fastify'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { installErrorHandler } from '../../src/http/error-handler.ts'
 import { confirmBeforeSending, requireAdminKey } from '../../src/http/auth.ts'
@@ -13,28 +12,10 @@ import { importValues } from '../../src/services/import.ts'
 import { createAdminKey, revokeAdminKey } from '../../src/services/keys.ts'
 import { startServer, type Answer, type TestServer } from '../helpers/app.ts'
 import { dialogItem, messageItem } from '../helpers/factories.ts'
+import { sentDuring } from '../helpers/pg-spy.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
 const B = 1_700_000_000
-
-/** Statements sent to PostgreSQL by this process while `run` runs (a spy on pg's client; nothing is changed). */
-async function sentDuring(run: () => Promise<void>): Promise<string[]> {
-  const sent: string[] = []
-  const query = pg.Client.prototype.query
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
-    const first = args[0] as string | { text?: string }
-    sent.push(typeof first === 'string' ? first : (first.text ?? ''))
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return (query as any).apply(this, args)
-  } as typeof query
-  try {
-    await run()
-  } finally {
-    pg.Client.prototype.query = query
-  }
-  return sent
-}
 
 const keyLookups = (sent: string[]) => sent.filter((s) => /^select \* from "admin_keys"/.test(s))
 
