@@ -44,6 +44,14 @@ export interface Dialect {
    */
   readonly boundsDialogPages: boolean
   /**
+   * The statement that lets the sorts building an index use `n` helper threads (0: none again), for
+   * an import's index build (store/bulk-load.ts); null where the database decides itself. SQLite
+   * sorts on the connection's own thread unless PRAGMA threads allows more: at 10M messages the
+   * build took 48–52 s that way and 38 s with two (docs/performance.md §6l). PostgreSQL builds
+   * B-trees with parallel workers of its own (max_parallel_maintenance_workers).
+   */
+  readonly sortThreads: ((n: number) => RawBuilder<unknown>) | null
+  /**
    * A row's ITEM_TEXT (store/item-text.ts): SQLite writes the item's JSON object itself where the
    * codec would write the same; PostgreSQL returns the row's values as one JSON array (its jsonb
    * does not print as JSON.stringify does).
@@ -101,6 +109,8 @@ export const sqliteDialect: Dialect = {
   // sqlite_master is read so that the statement starts the snapshot (SQLite's begins at a first read).
   commitMark: sql<string>`total_changes() || ':' || (select data_version from pragma_data_version) || ':' || (select count(*) from (select 1 from sqlite_master limit 1))`,
   boundsDialogPages: false,
+  // A PRAGMA takes no bound parameters: the count is a whole number, written in.
+  sortThreads: (n) => sql.raw(`pragma threads = ${Math.max(0, Math.trunc(n))}`),
   itemText: sqliteItemText,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
@@ -135,6 +145,7 @@ export const postgresDialect: Dialect = {
   statementsCostRoundTrips: true,
   commitMark: null,
   boundsDialogPages: true,
+  sortThreads: null,
   itemText: postgresItemText,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),

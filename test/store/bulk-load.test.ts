@@ -40,6 +40,18 @@ for (const kind of STORES) {
     }
     const wanted = INDEXES.filter(([, t]) => t === 'messages').map(([name]) => name).sort()
 
+    it('sorts for the index build with helper threads where the dialect has them, and takes them back after', async () => {
+      const threads = db.store.dialect.sortThreads
+      if (threads === null) return
+      const current = async () => Number(Object.values((await sql`pragma threads`.execute(db.store.db)).rows[0] as object)[0])
+      await threads(2).execute(db.store.db)
+      expect(await current()).toBe(2)
+      await threads(0).execute(db.store.db)
+      await importValues(db.store, 'messages', messages(2500, 1_690_000_000))
+      expect(await indexNames()).toEqual(wanted)
+      expect(await current()).toBe(0)
+    })
+
     it('builds the indexes of an empty table at the end, and migrate() builds any a stopped import left out', async () => {
       await importValues(db.store, 'messages', messages(2500, 1_690_000_000))
       expect(await indexNames()).toEqual(wanted)
