@@ -48,8 +48,8 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
 
 /**
  * Helper threads for the index build's sorts: one per core, at most four. Each sorts its runs of
- * the index's entries in a buffer of its own (~16 MB): at 10M messages the build's RSS went from 86 MB
- * with none to 102 / 150 MB with one / four (docs/performance.md §6l).
+ * the index's entries in a buffer of its own (~16 MB): at 10M messages the build's RSS went from
+ * 86 MB with none to 102 / 150 MB with one / four (docs/performance.md §6l).
  */
 const SORT_THREADS = Math.min(4, availableParallelism())
 
