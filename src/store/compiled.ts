@@ -58,3 +58,21 @@ function shapeOf(name: string, count: number, compile: (values: readonly unknown
   }
   return { sql, order }
 }
+
+/** Rows in one multi-row statement: under SQLite's and PostgreSQL's bound-parameter limits with every column of an item. */
+const MAX_ROWS = 500
+
+/**
+ * Rows for the next statement of a multi-row write when `left` remain: MAX_ROWS, else the largest
+ * power of two. A batch's last statement would otherwise have a length of its own, and every length
+ * is a text of its own: compiled and kept by each SQLite connection (store/connect.ts keeps 256),
+ * and on PostgreSQL prepared on every connection, at most 256 texts a process (store/prepared.ts).
+ * Batches cut by bytes, as a parallel import's are, made a new one nearly every time, each holding
+ * the compiled program of a few hundred rows, and memory grew with the import; the audit log's
+ * batches took 56 of PostgreSQL's names in a 30 s burst. So there are at most 10 texts per table
+ * and column list.
+ */
+export function rowsPerStatement(left: number): number {
+  if (left >= MAX_ROWS) return MAX_ROWS
+  return 2 ** Math.floor(Math.log2(left))
+}

@@ -9,7 +9,7 @@ import { applyPage, pageShape, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
-import { compiledOnce } from './compiled.ts'
+import { compiledOnce, rowsPerStatement } from './compiled.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { ITEM_TEXT, type ItemText } from './item-text.ts'
@@ -350,21 +350,6 @@ export async function writeRow(store: Store, table: ItemTable, id: string, field
     .executeTakeFirstOrThrow()) as Row
 }
 
-/** Rows in one statement: under SQLite's and PostgreSQL's bound-parameter limits with every column. */
-const CHUNK = 500
-
-/**
- * Rows for the next statement when `left` remain: CHUNK, else the largest power of two. A batch's
- * last statement would otherwise have a length of its own, and every length is a statement of its
- * own, compiled and kept by each connection (store/connect.ts keeps 256): batches cut by bytes, as
- * a parallel import's are, made a new one nearly every time, each holding the compiled program of a
- * few hundred rows, and memory grew with the import. So there are at most 10 shapes per column list.
- */
-function chunkSize(left: number): number {
-  if (left >= CHUNK) return CHUNK
-  return 2 ** Math.floor(Math.log2(left))
-}
-
 /**
  * upsertIn inside the caller's transaction. Sorted by id: one lock order for every writer, so
  * that concurrent imports of overlapping sets never deadlock. Each statement is compiled once per
@@ -375,7 +360,7 @@ export async function upsertIn(trx: Store, table: ItemTable, rows: Row[]): Promi
   const columns = Object.keys(rows[0]!)
   const ordered = [...rows].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1))
   for (let i = 0; i < ordered.length; ) {
-    const chunk = ordered.slice(i, i + chunkSize(ordered.length - i))
+    const chunk = ordered.slice(i, i + rowsPerStatement(ordered.length - i))
     i += chunk.length
     const values: unknown[] = []
     for (const row of chunk) for (const c of columns) values.push(row[c])

@@ -199,7 +199,7 @@ for (const kind of STORES) {
       for (let i = 1; i <= 1200; i++) log.record(entry(i))
       // 1200 = two full batches (written when they filled) + 200 waiting for the timer.
       await log.flush()
-      // Every entry once: a batch is written as INSERTs of 256, 128, … rows (500 = 256+128+64+32+16+4).
+      // Every entry once, in order: a batch is written as INSERTs of 500 rows, then of 2^k (store/compiled.ts rowsPerStatement).
       expect((await rows()).map((r) => r.at)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1))
       log.record(entry(5000))
       expect(log.buffered).toBe(1)
