@@ -13,6 +13,10 @@ const program = new Command()
   .description("A self-hosted chat backend speaking ConnectyCube's REST conventions")
   .version('0.1.0')
   .showHelpAfterError()
+  // Program options (-V, -h) are read only before the command. Without this, commander reads them
+  // anywhere, so an option value that begins with them, such as `--key -Vx4…` (one random key in
+  // 4,096 begins with "-V"), printed the version and exited 0, doing nothing.
+  .enablePositionalOptions()
 
 program.addCommand(serveCommand())
 program.addCommand(keysCommand())

@@ -163,6 +163,10 @@ for (const kind of STORES) {
       r = await runParley(['export', 'dialogs', '--url', server.url, '--key', 'wrong'])
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/401/)
+      // A key is random base64url: one in 4,096 begins with "-V", which is a value here, not --version.
+      r = await runParley(['export', 'dialogs', '--url', server.url, '--key', '-Vwrong'])
+      expect(r.code, r.stdout).toBe(1)
+      expect(r.stderr).toMatch(/401/)
       r = await runParley(['export', 'dialogs', '--url', server.url])
       expect(r.code).toBe(2)
       expect(r.stderr).toMatch(/--key/)
