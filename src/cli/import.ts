@@ -2,7 +2,6 @@
 // rejected line go to stderr; the exit code is 1 when any item was rejected, 0 otherwise.
 import { createReadStream, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { Transform } from 'node:stream'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import cliProgress from 'cli-progress'
 import type { Flags } from '../config.ts'
@@ -31,17 +30,12 @@ export function importCommand(): Command {
     )
     .action(async (kind: ImportKind, file: string, opts: Flags & { workers: number }) => {
       const total = file === '-' ? 0 : statSync(file).size
-      let bytes = 0
-      // Counted through a pipe, not a 'data' listener: a listener would start the stream flowing
-      // before the reader is attached (opening PostgreSQL takes a while) and lose the input.
-      const input = (file === '-' ? process.stdin : createReadStream(file)).pipe(
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            bytes += chunk.length
-            done(null, chunk)
-          },
-        }),
-      )
+      // Read in 1 MB pieces, the size of the blocks the threads are dealt (import-parallel.ts): with
+      // the default 64 KB, the thread that reads and cuts the input waited on a read for every 64 KB
+      // and left the worker idle (docs/performance.md §6m). Progress is the file's bytesRead, not a
+      // 'data' listener, which would start the stream flowing before the reader is attached.
+      const fromFile = file === '-' ? null : createReadStream(file, { highWaterMark: 1 << 20 })
+      const input = fromFile ?? process.stdin
 
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -55,7 +49,7 @@ export function importCommand(): Command {
 
       const report = await withStore(opts, async (store, config) => {
         const onProgress = (r: ImportReport) => {
-          bar?.update(total ? bytes : 0, { imported: r.imported, rejected: r.rejected.length })
+          bar?.update(fromFile ? fromFile.bytesRead : 0, { imported: r.imported, rejected: r.rejected.length })
           if (!bar && Date.now() - lastLine > 2000) {
             lastLine = Date.now()
             process.stderr.write(`importing ${kind}: ${r.imported} imported, ${r.rejected.length} rejected\n`)
