@@ -2,7 +2,7 @@
 // whichever thread holds it, then written in one transaction once every block before it is. The
 // main thread and the worker threads (import-worker.ts) write blocks alike, each on its own
 // connection, taking turns through a shared counter.
-import { writeBatch } from '../store/bulk-load.ts'
+import { prepareBatch, writePrepared } from '../store/bulk-load.ts'
 import type { Store } from '../store/connect.ts'
 import type { ItemTable } from '../store/items.ts'
 import { CODEC_OF, fromLine, LINE_BREAK, rowOf, type ImportKind } from './import.ts'
@@ -59,8 +59,9 @@ export interface BlockWriter {
 }
 
 /**
- * Parses and checks the block's lines, waits for its turn, writes it and passes the turn on. A
- * thread writes its own blocks in order, so the block it waits for belongs to another thread.
+ * Parses and checks the block's lines, builds its statements, waits for its turn, writes it and
+ * passes the turn on. A thread writes its own blocks in order, so the block it waits for belongs
+ * to another thread.
  */
 export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array): Promise<BlockDone> {
   const codec = CODEC_OF[w.kind]
@@ -76,8 +77,9 @@ export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array)
       else rows.set(result.row.id as string, result.row)
     }
   }
+  const batch = prepareBatch(w.store, w.kind as ItemTable, [...rows.values()])
   await awaitTurn(w.turn, seq)
-  await writeBatch(w.store, w.kind as ItemTable, [...rows.values()])
+  await writePrepared(w.store, batch)
   Atomics.store(w.turn, 0, seq + 1)
   Atomics.notify(w.turn, 0)
   return { seq, lines: lines.length, imported: rows.size, rejected }

@@ -15,11 +15,12 @@
 //   COUNT(*) per kept filter after an import; so only batches of BULK rows or more do it, and a
 //   small import (one item re-imported) goes through the triggers.
 import { availableParallelism } from 'node:os'
-import { sql } from 'kysely'
+import { sql, type CompiledQuery } from 'kysely'
 import { schemaChange, type Store } from './connect.ts'
 import { ensureIndexes, INDEXES } from './indexes.ts'
 import { LOGGED } from './migrations/0002-change-log.ts'
-import { currentSkews, upsertIn, type ItemTable } from './items.ts'
+import type { Skews } from '../query/implied.ts'
+import { currentSkews, upsertStatements, type ItemTable } from './items.ts'
 
 type Row = Record<string, unknown>
 
@@ -64,27 +65,50 @@ async function withSortThreads(store: Store, build: () => Promise<void>): Promis
   }
 }
 
+/** A batch's statements and what it widens the skews to, built before its transaction (prepareBatch). */
+export interface PreparedBatch {
+  readonly table: ItemTable
+  readonly statements: readonly CompiledQuery[]
+  /** The batch's own bounds, when it passes the row triggers by; null when they run. */
+  readonly skews: Skews | null
+}
+
 /**
  * Upserts `rows` in one transaction, past the row triggers when the batch is large and the dialect
  * allows. Any connection to the store can run it: the import's worker threads each do, in turn.
  */
 export async function writeBatch(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return
+  await writePrepared(store, prepareBatch(store, table, rows))
+}
+
+/**
+ * Everything of a batch that needs no transaction: its statements, values in place, and the bounds
+ * its rows reach. An import's threads write in turn, one at a time, and build this before their
+ * turn comes: it was a fifth of the time a turn held the write lock (docs/performance.md §6m).
+ */
+export function prepareBatch(store: Store, table: ItemTable, rows: Row[]): PreparedBatch {
   const bulk = rows.length >= BULK && store.dialect.importSkipsRowTriggers
+  return { table, statements: upsertStatements(store, table, rows), skews: bulk ? boundsOf(rows) : null }
+}
+
+/** Runs a prepared batch in one transaction (see writeBatch). */
+export async function writePrepared(store: Store, batch: PreparedBatch): Promise<void> {
+  if (batch.statements.length === 0) return
+  const { table, skews } = batch
   await store.db.transaction().execute(async (trx) => {
+    if (skews) await sql`insert into bulk_loading (tbl) values (${table})`.execute(trx)
+    for (const query of batch.statements) await trx.executeQuery(query)
+    if (!skews) return
     const view = { ...store, db: trx }
-    if (bulk) await sql`insert into bulk_loading (tbl) values (${table})`.execute(trx)
-    await upsertIn(view, table, rows)
-    if (!bulk) return
     await sql`delete from bulk_loading where tbl = ${table}`.execute(trx)
-    await widenSkews(view, table, rows)
+    await widenSkews(view, table, skews)
     const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
     await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)
   })
 }
 
-/** What the skews triggers (migration 0004) would have done for these rows: one row for the batch when it widens a bound. */
-async function widenSkews(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
+/** The skews of `rows` (what migration 0004's triggers compute for each row), as one range. */
+function boundsOf(rows: Row[]): Skews {
   let idLo = Infinity
   let idHi = -Infinity
   let updLo = Infinity
@@ -98,7 +122,12 @@ async function widenSkews(store: Store, table: ItemTable, rows: Row[]): Promise<
     updLo = Math.min(updLo, upd)
     updHi = Math.max(updHi, upd)
   }
+  return { idLo, idHi, updLo, updHi }
+}
+
+/** What the skews triggers would have done for a batch's rows: one row for the batch when it widens a bound. */
+async function widenSkews(store: Store, table: ItemTable, batch: Skews): Promise<void> {
   const now = await currentSkews(store, table)
-  const within = now !== null && idLo >= now.idLo && idHi <= now.idHi && updLo >= now.updLo && updHi <= now.updHi
-  if (!within) await store.db.insertInto('item_skews').values({ tbl: table, id_lo: idLo, id_hi: idHi, upd_lo: updLo, upd_hi: updHi }).execute()
+  const within = now !== null && batch.idLo >= now.idLo && batch.idHi <= now.idHi && batch.updLo >= now.updLo && batch.updHi <= now.updHi
+  if (!within) await store.db.insertInto('item_skews').values({ tbl: table, id_lo: batch.idLo, id_hi: batch.idHi, upd_lo: batch.updLo, upd_hi: batch.updHi }).execute()
 }

@@ -352,25 +352,37 @@ export async function writeRow(store: Store, table: ItemTable, id: string, field
 
 /**
  * upsertIn inside the caller's transaction. Sorted by id: one lock order for every writer, so
- * that concurrent imports of overlapping sets never deadlock. Each statement is compiled once per
- * shape — row count and columns — and run with the rows' values (store/compiled.ts; Kysely would
- * rebuild and recompile a 500-row insert for every chunk: a third of an import's time).
+ * that concurrent imports of overlapping sets never deadlock.
  */
 export async function upsertIn(trx: Store, table: ItemTable, rows: Row[]): Promise<void> {
+  for (const query of upsertStatements(trx, table, rows)) await trx.db.executeQuery(query)
+}
+
+/**
+ * The statements that upsert `rows`, ready to run in any transaction of the store: an import builds
+ * them before its turn to write comes (services/import-blocks.ts). Each is compiled once per shape
+ * — row count and columns — and run with the rows' values (store/compiled.ts; Kysely would
+ * rebuild and recompile a 500-row insert for every chunk: a third of an import's time).
+ */
+export function upsertStatements(store: Store, table: ItemTable, rows: Row[]): CompiledQuery[] {
+  if (rows.length === 0) return []
   const columns = Object.keys(rows[0]!)
   const ordered = [...rows].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1))
+  const statements: CompiledQuery[] = []
   for (let i = 0; i < ordered.length; ) {
     const chunk = ordered.slice(i, i + rowsPerStatement(ordered.length - i))
     i += chunk.length
     const values: unknown[] = []
     for (const row of chunk) for (const c of columns) values.push(row[c])
-    const query = compiledOnce(trx, `upsert ${table}|${chunk.length}|${columns.join(',')}`, values, (marks) =>
-      trx.db
-        .insertInto(table)
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        .values(chunk.map((_, r) => Object.fromEntries(columns.map((c, j) => [c, marks[r * columns.length + j]]))) as any)
-        .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, sql.ref(`excluded.${c}`)])))),
+    statements.push(
+      compiledOnce(store, `upsert ${table}|${chunk.length}|${columns.join(',')}`, values, (marks) =>
+        store.db
+          .insertInto(table)
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          .values(chunk.map((_, r) => Object.fromEntries(columns.map((c, j) => [c, marks[r * columns.length + j]]))) as any)
+          .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, sql.ref(`excluded.${c}`)])))),
+      ),
     )
-    await trx.db.executeQuery(query)
   }
+  return statements
 }
