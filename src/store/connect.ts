@@ -100,9 +100,17 @@ export function createStore(config: StoreConfig): Store {
   return config.databaseUrl ? openPostgres(config) : openSqlite(config.dbFile, config.countThreadRows)
 }
 
+/**
+ * The page size of a new SQLite database (an existing one keeps its own: only VACUUM changes it).
+ * Against 4 KB, an import of 1M messages took 11 % less time and its index build 23 % less, with a
+ * quarter of the reads and writes; pages were served as fast (decision 0016).
+ */
+export const SQLITE_PAGE_SIZE = 16384
+
 function openSqlite(file: string, countThreadRows: number): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const database = new SQLite(file)
+  database.pragma(`page_size = ${SQLITE_PAGE_SIZE}`)
   database.pragma('journal_mode = WAL')
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')

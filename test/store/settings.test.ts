@@ -1,4 +1,9 @@
-// Store settings reach the database: pool size and statement timeout on PostgreSQL, WAL on SQLite.
+// Store settings reach the database: pool size and statement timeout on PostgreSQL, WAL and the
+// page size of a new database on SQLite.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
@@ -13,6 +18,32 @@ describe('store settings', () => {
     const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db.store.db)
     expect(rows[0]!.journal_mode).toBe('wal')
     await db.drop()
+  })
+
+  it('SQLite makes a new database with 16 KB pages, and opens an existing one with its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-pages-'))
+    const pageSize = async (file: string) => {
+      const store = createStore(loadConfig({}, { db: file }).store)
+      try {
+        await migrate(store)
+        const { rows } = await sql<{ page_size: number }>`pragma page_size`.execute(store.db)
+        const { rows: count } = await sql<{ n: number }>`select count(*) as n from messages`.execute(store.db)
+        return { size: rows[0]!.page_size, messages: count[0]!.n }
+      } finally {
+        await store.close()
+      }
+    }
+    try {
+      expect(await pageSize(join(dir, 'new.db'))).toEqual({ size: 16384, messages: 0 })
+      const old = new SQLite(join(dir, 'old.db'))
+      old.pragma('page_size = 4096')
+      old.pragma('journal_mode = WAL')
+      old.exec('create table earlier (x)')
+      old.close()
+      expect(await pageSize(join(dir, 'old.db'))).toEqual({ size: 4096, messages: 0 })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it.skipIf(!pgUrl)('PostgreSQL applies PARLEY_STATEMENT_TIMEOUT and cancels a statement past it', async () => {
