@@ -65,7 +65,9 @@ export interface BlockWriter {
  */
 export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array): Promise<BlockDone> {
   const codec = CODEC_OF[w.kind]
-  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split(LINE_BREAK)
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  // A block without a carriage return splits on \n alone, without the regex (most input).
+  const lines = text.includes('\r') ? text.split(LINE_BREAK) : text.split('\n')
   // A block ends with a line break, except perhaps the input's last: that is not one more line.
   if (lines.at(-1) === '') lines.pop()
   const rows = new Map<string, Record<string, unknown>>()

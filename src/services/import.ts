@@ -141,7 +141,8 @@ const MAY_BE_UNSTORABLE = /\\u(0000|d[89a-f])/i
  */
 function checked(codec: ItemCodec, value: unknown, text?: string): ReturnType<ItemCodec['fromItem']> | { errors: string[] } {
   try {
-    const bad = text !== undefined && !MAY_BE_UNSTORABLE.test(text) ? null : findUnstorable(value)
+    // includes() first: most text has no \u escape at all, and it is several times cheaper than the regex.
+    const bad = text !== undefined && !(text.includes('\\u') && MAY_BE_UNSTORABLE.test(text)) ? null : findUnstorable(value)
     if (bad) return { errors: [`${bad.path}: ${bad.reason}`] }
     return codec.fromItem(value)
   } catch (error) {
