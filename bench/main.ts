@@ -13,11 +13,11 @@ import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { cliImport } from './cli-import.ts'
 import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
-import { coldCount, exportLoop, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
+import { coldCount, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 // @ts-expect-error: plain JavaScript of the bin, without declarations
 import { buildIsCurrent } from '../bin/current-build.js'
-import { createKey, startHttpFloor, startParley } from './servers.ts'
+import { createKey, exportLoopInChild, startHttpFloor, startParley } from './servers.ts'
 import { idIn, shapes, URL_OF } from './shapes.ts'
 import { durability, durabilityLine, durabilityMarkdown, type DurabilityResult } from './durability.ts'
 import { soak, soakLine, soakMarkdown, type SoakResult } from './soak.ts'
@@ -142,7 +142,7 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
   server.resetPeakRss()
   const loops = []
   for (const filter of ['', `updated_at[gt]=${stats.medianUpdatedAt}`, `chat_dialog_id=${stats.largest.id}`]) {
-    const l = await exportLoop(server.port, key, filter, loopCap)
+    const l = await exportLoopInChild(server.port, key, filter, loopCap)
     log(`${name} export loop ${filter || 'none'}: ${l.pages}/${l.pagesPlanned} pages, ${l.items} items in ${l.seconds} s = ${l.itemsPerSecond} items/s (page p50 ${l.pageP50} ms, p99 ${l.pageP99} ms)`)
     loops.push(l)
   }

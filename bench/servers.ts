@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { ROOT } from './dataset.ts'
-import { peakRssMb, resetPeakRss } from './measure.ts'
+import { peakRssMb, resetPeakRss, type LoopFigures } from './measure.ts'
 
 export interface Server {
   readonly port: number
@@ -96,4 +96,11 @@ export async function startHttpFloor(body: string): Promise<Server> {
   const port = Number(line.trim())
   if (!Number.isInteger(port)) throw new Error(`http-floor printed ${JSON.stringify(line)}`)
   return handle(child, port)
+}
+
+/** The documented export loop, run by bench/loop-client.ts in a fresh Node process. */
+export async function exportLoopInChild(port: number, key: string, filter: string, capSeconds: number): Promise<LoopFigures> {
+  const args = ['--import', 'tsx', 'bench/loop-client.ts', String(port), filter, String(capSeconds)]
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: childEnv({ PARLEY_BENCH_KEY: key }), maxBuffer: 16 * 2 ** 20 })
+  return JSON.parse(stdout) as LoopFigures
 }
