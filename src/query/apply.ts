@@ -25,8 +25,8 @@ function targetOf(target: Target, d: Dialect): Expression<unknown> {
  * A page is read by walking one index in sort order: the sort column's (or, with a chat_dialog_id
  * filter, the dialog's composite one). Ranges on the other ordering columns are then filters.
  */
-function hidden(plan: Pick<ListPlan, 'sort' | 'orderingColumns'>): ReadonlySet<string> {
-  return new Set(plan.orderingColumns.filter((c) => c !== plan.sort.column))
+function hidden(plan: Pick<ListPlan, 'sort' | 'orderingColumns'>, d: Dialect): ReadonlySet<string> {
+  return new Set(plan.orderingColumns.filter((c) => c !== plan.sort.column && !(c === 'id' && d.idPlainOnWalks)))
 }
 
 function compile(c: Condition, d: Dialect, hide: ReadonlySet<string>): Expression<SqlBool> {
@@ -60,7 +60,7 @@ function compile(c: Condition, d: Dialect, hide: ReadonlySet<string>): Expressio
 
 /** The WHERE of a plan. Without a sort (a count), every index stays available. */
 export function whereOf(plan: Pick<ListPlan, 'conditions'> & Partial<Pick<ListPlan, 'sort' | 'orderingColumns'>>, d: Dialect): Expression<SqlBool> {
-  const hide = plan.sort && plan.orderingColumns ? hidden({ sort: plan.sort, orderingColumns: plan.orderingColumns }) : new Set<string>()
+  const hide = plan.sort && plan.orderingColumns ? hidden({ sort: plan.sort, orderingColumns: plan.orderingColumns }, d) : new Set<string>()
   return and(plan.conditions.map((c) => compile(c, d, hide)))
 }
 
