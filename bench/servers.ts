@@ -1,11 +1,14 @@
 // The servers under test, each a child process so that it and the measuring client are scheduled
-// apart: `parley serve`, and the bare node:http floor (http-floor.ts).
+// apart: `parley serve`, and the bare node:http floor (http-floor.ts); and the export loop's client,
+// a child process of its own (loop-client.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { ROOT } from './dataset.ts'
 import { peakRssMb, resetPeakRss, type LoopFigures } from './measure.ts'
+
+const execFileAsync = promisify(execFile)
 
 export interface Server {
   readonly port: number
@@ -55,7 +58,7 @@ function handle(child: ChildProcess, port: number): Server {
 
 /** `parley keys create` on the store; the key is the last line of stdout. */
 export async function createKey(storeArgs: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['bin/parley.js', 'keys', 'create', '--name', 'bench', ...storeArgs], { cwd: ROOT, env: childEnv() })
+  const { stdout } = await execFileAsync(process.execPath, ['bin/parley.js', 'keys', 'create', '--name', 'bench', ...storeArgs], { cwd: ROOT, env: childEnv() })
   const key = stdout.trim().split('\n').at(-1)
   if (!key) throw new Error('parley keys create printed no key')
   return key
@@ -101,6 +104,6 @@ export async function startHttpFloor(body: string): Promise<Server> {
 /** The documented export loop, run by bench/loop-client.ts in a fresh Node process. */
 export async function exportLoopInChild(port: number, key: string, filter: string, capSeconds: number): Promise<LoopFigures> {
   const args = ['--import', 'tsx', 'bench/loop-client.ts', String(port), filter, String(capSeconds)]
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: childEnv({ PARLEY_BENCH_KEY: key }), maxBuffer: 16 * 2 ** 20 })
+  const { stdout } = await execFileAsync(process.execPath, args, { cwd: ROOT, env: childEnv({ PARLEY_BENCH_KEY: key }), maxBuffer: 16 * 2 ** 20 })
   return JSON.parse(stdout) as LoopFigures
 }

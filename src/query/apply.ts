@@ -23,7 +23,9 @@ function targetOf(target: Target, d: Dialect): Expression<unknown> {
 
 /**
  * A page is read by walking one index in sort order: the sort column's (or, with a chat_dialog_id
- * filter, the dialog's composite one). Ranges on the other ordering columns are then filters.
+ * filter, the dialog's composite one). Ranges on the other ordering columns are then filters,
+ * hidden from index choice; an `_id` range stays plain where the dialect checks it on the walked
+ * index's entries (Dialect.idPlainOnWalks: every walk's index ends with id).
  */
 function hidden(plan: Pick<ListPlan, 'sort' | 'orderingColumns'>, d: Dialect): ReadonlySet<string> {
   return new Set(plan.orderingColumns.filter((c) => c !== plan.sort.column && !(c === 'id' && d.idPlainOnWalks)))
