@@ -114,8 +114,12 @@ function get(agent: http.Agent, port: number, path: string, headers: Record<stri
 export interface LoadOptions {
   port: number
   headers?: Record<string, string>
-  /** Called once per request: a fresh path, so parameter values vary. */
-  path: () => string
+  /**
+   * Called once per request with its number in the run (0, 1, …): a fresh path, so parameter values
+   * vary. A path made from the number alone is the same request in every run of the same length,
+   * whichever server answers (the warm-up's numbers start at WARMUP_FIRST, so its paths are others).
+   */
+  path: (i: number) => string
   concurrency: number
   budget: Budget
   /** Seconds of unrecorded traffic first (default: a tenth of the budget, at most 0.5 s). */
@@ -124,12 +128,15 @@ export interface LoadOptions {
   body?: () => string
 }
 
+/** The number of a warm-up's first request (LoadOptions.path): beyond any recorded run's. */
+const WARMUP_FIRST = 1_000_000_000
+
 /** `concurrency` clients in closed loops until the time or request budget runs out. */
 export async function httpLoad(o: LoadOptions): Promise<Latency> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency })
   const headers = o.headers ?? {}
   try {
-    const run = async (seconds: number, maxRequests: number, record: boolean) => {
+    const run = async (seconds: number, maxRequests: number, record: boolean, first: number) => {
       const samples: number[] = []
       const serverSamples: number[] = []
       let issued = 0
@@ -140,8 +147,7 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
       const end = started + seconds * 1000
       const worker = async () => {
         while (issued < maxRequests && performance.now() < end) {
-          issued++
-          const path = o.path()
+          const path = o.path(first + issued++)
           const t0 = performance.now()
           try {
             const reply = await get(agent, o.port, path, headers, false, o.body?.())
@@ -170,8 +176,8 @@ export async function httpLoad(o: LoadOptions): Promise<Latency> {
         ...(serverSamples.length > 0 ? { server: pick(serverSamples) } : {}),
       })
     }
-    await run(o.warmup ?? Math.min(0.5, o.budget.seconds / 10), Infinity, false)
-    return (await run(o.budget.seconds, o.budget.maxRequests, true))!
+    await run(o.warmup ?? Math.min(0.5, o.budget.seconds / 10), Infinity, false, WARMUP_FIRST)
+    return (await run(o.budget.seconds, o.budget.maxRequests, true, 0))!
   } finally {
     agent.destroy()
   }

@@ -61,6 +61,8 @@ export interface Results {
   settings: {
     secondsPerMeasurement: number
     maxRequestsPerMeasurement: number
+    /** Requests per shape at concurrency 1, the same ones on every store (runs before 2026-11-27-1m-l timed them instead). */
+    shapeRequestsC1?: number
     loopCapSeconds: number
     concurrency: number[]
     /** What `parley` ran: the build (dist/server) or, when that was missing or older, the sources through tsx. */
@@ -108,7 +110,9 @@ export function markdown(r: Results): string {
     `Machine: ${m.cpu} × ${m.cores}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, SQLite ${m.sqlite}` +
       `${m.postgres ? `, PostgreSQL ${m.postgres}` : ''}. Data set (seed ${d.seed}): ${int(d.messages)} messages in ${int(d.dialogs)} dialogs; ` +
       `largest dialog ${int(d.largest.messages)} messages, median ${int(d.medianDialogSize)}. Each measurement ${r.settings.secondsPerMeasurement} s ` +
-      `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up; the export loop stops after ${r.settings.loopCapSeconds} s.` +
+      `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up` +
+      (r.settings.shapeRequestsC1 ? `, except each shape at concurrency 1: the same ${int(r.settings.shapeRequestsC1)} requests on every store` : '') +
+      `; the export loop stops after ${r.settings.loopCapSeconds} s.` +
       (r.settings.parley ? ` parley ran from ${r.settings.parley === 'build' ? 'its build (dist/server)' : 'the sources, through tsx'}.` : ''),
     '',
   )
