@@ -11,7 +11,7 @@ import { messageCodec } from '../../src/services/message-item.ts'
 import { formatTime } from '../../src/services/time.ts'
 import type { ListPlan } from '../../src/query/plan.ts'
 import { ITEM_TEXT } from '../../src/store/item-text.ts'
-import { listPageRows } from '../../src/store/items.ts'
+import { listPageRows, listWithTotal } from '../../src/store/items.ts'
 import { asArrays, rowSetOf } from '../../src/store/row-set.ts'
 import { dialogItem, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
@@ -84,6 +84,21 @@ for (const kind of STORES) {
         // SQLite: objects written by the database and values for the codec; PostgreSQL: values only.
         const kinds = new Set(set.values.map((v) => (v[set.columns.indexOf(ITEM_TEXT)] as string)[0]))
         expect([...kinds].sort()).toEqual(t.store.dialect.name === 'sqlite' ? ['[', '{'] : ['['])
+      })
+
+      it(`writes every ${label} row the same when the page and its total are read together`, async () => {
+        const rows = (await t.store.db.selectFrom(table).selectAll().orderBy('id', 'desc').execute()) as Record<string, unknown>[]
+        const plan: ListPlan = { conditions: [], sort: { column: 'id', direction: 'desc' }, orderingColumns: [], limit: 1000, skip: 0, count: false }
+        // The first keeps a count; the second derives its total from it, on PostgreSQL in the page's
+        // own statement, whose item texts and ids come back joined (store/items.ts joinedRows).
+        await listWithTotal(t.store, table, plan, codec.itemText)
+        const before = t.store.counts.stats.withPage
+        const { rows: set, total } = await listWithTotal(t.store, table, plan, codec.itemText)
+        expect(t.store.counts.stats.withPage - before).toBe(t.store.dialect.name === 'postgres' ? 1 : 0)
+        expect(total).toBe(rows.length)
+        expect(set.values.map((v) => v[set.columns.indexOf('id')])).toEqual(rows.map((r) => r.id))
+        const write = codec.textWriter(set.columns, t.store.dialect)
+        rows.forEach((row, i) => expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect))))
       })
     }
   })
