@@ -42,7 +42,7 @@ export function shapes(stats: DatasetStats): Shape[] {
     ['messages', 'chat_dialog_id (largest) + updated_at[gt]', (r) => `chat_dialog_id=${big.id}&updated_at[gt]=${timeIn(r, big)}`],
     // A range on one field, sorted by another: sort_desc=updated_at is the case the issue names. The
     // time is before the cursor's, as on the pages a loop visits: drawn from the whole span, half
-    // the pages were empty, and a p50 over half empty pages and half full ones is either (bench/README.md, method).
+    // the pages were empty, and a p50 over a mix of empty and full pages is either's (README, method).
     ['messages', '_id[lt] + updated_at[gt]', (r) => cursorAndEarlierTime(r, m), ['sort_desc=updated_at']],
     // One filter that stays while the cursor jumps anywhere it matches (an operator paging one
     // filtered view back and forth): served from the filter's ladder.
