@@ -679,10 +679,15 @@ const walkingIndexOf = (d: Dialect, q: Pick<CountQuery, 'table' | 'column' | 're
  * MIN_LADDER_STEP rows apart, and never wider than `maxStep`, the step that sizes a piece's cap
  * (capFloor), so a rung's pieces still fit. A ladder of 100k dialogs gets rungs ~400 rows apart
  * instead of 4096: each count derived from it walks ~10× fewer rows, for ~250 hops once per filter.
+ * Large ladders stop at MAX_RUNG_STEP apart: at 10M messages a count derived from rungs 4096 apart
+ * walked ~1,000 rows a term on average, and a request over two ranges derives two terms
+ * (docs/performance.md §6o). The cap on pieces stays twice the `maxStep`.
  */
 const LADDER_RUNGS = 256
 const MIN_LADDER_STEP = 256
-const ladderStepFor = (total: number, maxStep: number): number => Math.min(maxStep, Math.max(MIN_LADDER_STEP, Math.ceil(total / LADDER_RUNGS)))
+const MAX_RUNG_STEP = 1024
+const ladderStepFor = (total: number, maxStep: number): number =>
+  Math.min(maxStep, MAX_RUNG_STEP, Math.max(MIN_LADDER_STEP, Math.ceil(total / LADDER_RUNGS)))
 
 /**
  * A ladder for F over the range column, read in the caller's snapshot: every `step`-th value of the
