@@ -68,8 +68,7 @@ const seed = positive('seed', opts.seed)
 const budget: Budget = { seconds: positive('seconds', opts.seconds ?? (quick ? '0.3' : '3')), maxRequests: 100_000 }
 // A shape's requests at concurrency 1 are counted, not timed: every store answers the same requests
 // (shapeRequest), so a ratio compares like with like. Timed, a slower store answered a shorter
-// prefix of them, and a shape whose pages are about half empty (_id[lt] + updated_at[gt]) had its
-// p50 among the empty pages on one store and the full ones on the other. The time stays a cap.
+// prefix of them. The time stays a cap.
 const c1Budget: Budget = { seconds: budget.seconds * 5, maxRequests: positive('requests', opts.requests ?? (quick ? '50' : '2000')) }
 const loopCap = positive('loop-seconds', opts['loop-seconds'] ?? (quick ? '5' : '60'))
 const nonNegative = (name: string, text: string): number => {

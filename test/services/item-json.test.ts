@@ -12,7 +12,7 @@ import { formatTime } from '../../src/services/time.ts'
 import type { ListPlan } from '../../src/query/plan.ts'
 import { ITEM_TEXT } from '../../src/store/item-text.ts'
 import { listPageRows, listWithTotal } from '../../src/store/items.ts'
-import { asArrays, rowSetOf } from '../../src/store/row-set.ts'
+import { asArrays, rowSetOf, type RowSet } from '../../src/store/row-set.ts'
 import { dialogItem, messageItem, objectId } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
@@ -60,6 +60,14 @@ for (const kind of STORES) {
       ['messages', 'messages', messageCodec],
     ]
     for (const [label, table, codec] of cases) {
+      /** Every row, byte for byte as JSON.stringify(toItem(row)): JSON.parse would hide a repeated key. */
+      const expectEachWrittenAsItem = (set: RowSet, rows: readonly Record<string, unknown>[]) => {
+        const write = codec.textWriter(set.columns, t.store.dialect)
+        rows.forEach((row, i) => expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect))))
+      }
+      /** A plan for one page of every row in `_id` order. */
+      const everyRow = (direction: 'asc' | 'desc'): ListPlan => ({ conditions: [], sort: { column: 'id', direction }, orderingColumns: [], limit: 1000, skip: 0, count: false })
+
       it(`writes every ${label} row as JSON.stringify(toItem(row)) would`, async () => {
         const query = t.store.db.selectFrom(table).selectAll().orderBy('id')
         // The rows as objects for toItem, and as the pages read them: arrays (raw mode on SQLite).
@@ -67,20 +75,14 @@ for (const kind of STORES) {
         const set = rowSetOf((await asArrays(query).execute()) as unknown[])
         expect(rows.length).toBeGreaterThan(50)
         expect(set.values.length).toBe(rows.length)
-        const write = codec.textWriter(set.columns, t.store.dialect)
-        rows.forEach((row, i) => {
-          // Byte for byte: JSON.parse would hide a repeated key.
-          expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect)))
-        })
+        expectEachWrittenAsItem(set, rows)
       })
 
       it(`writes every ${label} row the same when the page is read with item text (decision 0012)`, async () => {
         const rows = (await t.store.db.selectFrom(table).selectAll().orderBy('id').execute()) as Record<string, unknown>[]
-        const plan: ListPlan = { conditions: [], sort: { column: 'id', direction: 'asc' }, orderingColumns: [], limit: 1000, skip: 0, count: false }
-        const set = await listPageRows(t.store, table, plan, codec.itemText)
+        const set = await listPageRows(t.store, table, everyRow('asc'), codec.itemText)
         expect(set.values.length).toBe(rows.length)
-        const write = codec.textWriter(set.columns, t.store.dialect)
-        rows.forEach((row, i) => expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect))))
+        expectEachWrittenAsItem(set, rows)
         // SQLite: objects written by the database and values for the codec; PostgreSQL: values only.
         const kinds = new Set(set.values.map((v) => (v[set.columns.indexOf(ITEM_TEXT)] as string)[0]))
         expect([...kinds].sort()).toEqual(t.store.dialect.name === 'sqlite' ? ['[', '{'] : ['['])
@@ -88,7 +90,7 @@ for (const kind of STORES) {
 
       it(`writes every ${label} row the same when the page and its total are read together`, async () => {
         const rows = (await t.store.db.selectFrom(table).selectAll().orderBy('id', 'desc').execute()) as Record<string, unknown>[]
-        const plan: ListPlan = { conditions: [], sort: { column: 'id', direction: 'desc' }, orderingColumns: [], limit: 1000, skip: 0, count: false }
+        const plan = everyRow('desc')
         // The first keeps a count; the second derives its total from it, on PostgreSQL in the page's
         // own statement, whose item texts and ids come back joined (store/items.ts joinedRows).
         await listWithTotal(t.store, table, plan, codec.itemText)
@@ -97,8 +99,7 @@ for (const kind of STORES) {
         expect(t.store.counts.stats.withPage - before).toBe(t.store.dialect.name === 'postgres' ? 1 : 0)
         expect(total).toBe(rows.length)
         expect(set.values.map((v) => v[set.columns.indexOf('id')])).toEqual(rows.map((r) => r.id))
-        const write = codec.textWriter(set.columns, t.store.dialect)
-        rows.forEach((row, i) => expect(write(set.values[i]!)).toBe(JSON.stringify(codec.toItem(row, t.store.dialect))))
+        expectEachWrittenAsItem(set, rows)
       })
     }
   })
