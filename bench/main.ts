@@ -1,6 +1,7 @@
-// `npm run bench [-- options]`: builds (or reuses) the data set, measures the floors, then for each
-// store imports the data, starts `parley serve` as a child process and measures every shape, and the
-// documented export loop. Writes bench/results/<date>-<size>.json and the tables in bench/README.md.
+// `npm run bench [-- options]`: builds (or reuses) the data set, measures the floors, imports the
+// data into each store and starts `parley serve` on it as a child process, measures every shape on
+// the stores in turn, then each store's documented export loops, streaming export and send rate.
+// Writes bench/results/<date>-<size>.json and the tables in bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,7 +18,7 @@ import { coldCount, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, stre
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 // @ts-expect-error: plain JavaScript of the bin, without declarations
 import { buildIsCurrent } from '../bin/current-build.js'
-import { createKey, exportLoopInChild, startHttpFloor, startParley } from './servers.ts'
+import { createKey, exportLoopInChild, startHttpFloor, startParley, type Server } from './servers.ts'
 import { idIn, shapes, URL_OF, type Shape } from './shapes.ts'
 import { durability, durabilityLine, durabilityMarkdown, type DurabilityResult } from './durability.ts'
 import { soak, soakLine, soakMarkdown, type SoakResult } from './soak.ts'
@@ -123,7 +124,18 @@ const checkInterrupted = (): void => {
  */
 const shapeRequest = (shape: Shape, s: number) => (i: number) => shape.path(random((seed + 7) * 1_000_003 + s * 65_537 + i))
 
-async function measureStore(name: StoreResult['name'], storeArgs: string[], stats: DatasetStats, imported: Omit<StoreResult, 'name' | 'shapes' | 'loops' | 'serverPeakRssMb'>): Promise<StoreResult> {
+/** A store's parley server, started and warmed, with what its cold counts measured. */
+interface OpenStore {
+  name: StoreResult['name']
+  key: string
+  server: Server
+  headers: Record<string, string>
+  coldCounts: StoreResult['coldCounts']
+  imported: Omit<StoreResult, 'name' | 'shapes' | 'loops' | 'serverPeakRssMb'>
+  shapes: ShapeResult[]
+}
+
+async function openStore(name: StoreResult['name'], storeArgs: string[], imported: OpenStore['imported']): Promise<OpenStore> {
   const key = await createKey(storeArgs)
   const server = await startParley(storeArgs)
   cleanups.push(() => server.stop())
@@ -138,19 +150,33 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
     log(`${name} count from scratch ${c.path}: ${c.ms} ms; /health meanwhile p50 ${c.health.p50} ms, max ${c.health.max} ms (${c.health.n} answers)`)
     coldCounts.push(c)
   }
-
   server.resetPeakRss()
-  const results: ShapeResult[] = []
-  for (const [s, shape] of shapes(stats).entries()) {
-    checkInterrupted()
-    const measured: Latency[] = []
-    for (const concurrency of CONCURRENCY) {
-      measured.push(await httpLoad({ port: server.port, headers, path: shapeRequest(shape, s), concurrency, budget: concurrency === 1 ? c1Budget : budget }))
-    }
-    results.push({ resource: shape.resource, filter: shape.filter, sort: shape.sort, example: shape.path(random(seed)), c1: measured[0]!, c32: measured[1]! })
-    log(`${name} ${shape.resource} ${shape.filter} ${shape.sort}: c1 ${fmt(measured[0]!)} | c32 ${fmt(measured[1]!)}`)
-  }
+  return { name, key, server, headers, coldCounts, imported, shapes: [] }
+}
 
+/**
+ * Every shape on every open store, shape by shape: each shape is measured on one store and then
+ * on the next, the order turned round from one shape to the next. A ratio between stores then
+ * compares runs seconds apart, not one store's pass with another's twenty minutes later on a
+ * machine whose speed drifts within minutes.
+ */
+async function measureShapes(open: OpenStore[], stats: DatasetStats): Promise<void> {
+  for (const [s, shape] of shapes(stats).entries()) {
+    for (const store of s % 2 === 0 ? open : [...open].reverse()) {
+      checkInterrupted()
+      const measured: Latency[] = []
+      for (const concurrency of CONCURRENCY) {
+        measured.push(await httpLoad({ port: store.server.port, headers: store.headers, path: shapeRequest(shape, s), concurrency, budget: concurrency === 1 ? c1Budget : budget }))
+      }
+      store.shapes.push({ resource: shape.resource, filter: shape.filter, sort: shape.sort, example: shape.path(random(seed)), c1: measured[0]!, c32: measured[1]! })
+      log(`${store.name} ${shape.resource} ${shape.filter} ${shape.sort}: c1 ${fmt(measured[0]!)} | c32 ${fmt(measured[1]!)}`)
+    }
+  }
+}
+
+/** The documented loops and the streaming export on one store, after the shapes; stops its server. */
+async function finishStore(store: OpenStore, stats: DatasetStats): Promise<StoreResult> {
+  const { name, server, key, headers } = store
   const pagesRss = server.peakRssMb()
   server.resetPeakRss()
   const loops = []
@@ -166,7 +192,7 @@ async function measureStore(name: StoreResult['name'], storeArgs: string[], stat
   const phaseRssMb = { pages: pagesRss, loops: loopsRss, export: server.peakRssMb() }
   const serverPeakRssMb = Math.max(pagesRss, loopsRss, phaseRssMb.export)
   await server.stop()
-  return { name, ...imported, shapes: results, loops, coldCounts, export: streamed, phaseRssMb, serverPeakRssMb }
+  return { name, ...store.imported, shapes: store.shapes, loops, coldCounts: store.coldCounts, export: streamed, phaseRssMb, serverPeakRssMb }
 }
 
 /** POST /chat/Message at concurrency 1 and 32 into one group dialog, on a fresh, empty database. */
@@ -237,8 +263,11 @@ async function main(): Promise<void> {
   await floorServer.stop()
   log(`floor: node:http c1 ${fmt(http.c1)} | c32 ${fmt(http.c32)}`)
 
+  // Each store's data is loaded and its server started first; the shapes are then measured on
+  // them in turn (measureShapes), and the loops, the export and the send rate store by store.
   let pgVersion: string | null = null
-  const storeResults: StoreResult[] = []
+  const open: OpenStore[] = []
+  const pgDatabase: { drop(): Promise<void> }[] = []
   for (const name of stores) {
     checkInterrupted()
     if (name === 'sqlite') {
@@ -248,14 +277,12 @@ async function main(): Promise<void> {
       for (const c of [cli!, oneThread!]) {
         log(`  ${c.args || 'defaults'}: ${c.items} items (${c.fileMb} MB) in ${c.seconds.toFixed(1)} s = ${c.itemsPerSecond} items/s, peak RSS ${c.peakRssMb} MB`)
       }
-      const result = await measureStore('sqlite', ['--db', ds.file], stats, { import: ds.figures, cliImport: cli, cliImportVariant: oneThread })
-      const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
-      cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
-      storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
+      open.push(await openStore('sqlite', ['--db', ds.file], { import: ds.figures, cliImport: cli, cliImportVariant: oneThread }))
       continue
     }
     const database = await createPostgresDatabase(pgUrl!)
     cleanups.push(() => database.drop())
+    pgDatabase.push(database)
     const client = new pg.Client({ connectionString: database.url })
     await client.connect()
     pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
@@ -266,8 +293,22 @@ async function main(): Promise<void> {
     const pgRnd = random(seed + 3)
     const inProcessFloor = await postgresFloor(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
     log(`floor: pg query + JSON.stringify ${fmt(inProcessFloor)}`)
-    const result = await measureStore('postgres', ['--database-url', database.url], stats, { import: figures, analyzeSeconds, inProcessFloor })
-    await database.drop()
+    open.push(await openStore('postgres', ['--database-url', database.url], { import: figures, analyzeSeconds, inProcessFloor }))
+  }
+
+  await measureShapes(open, stats)
+
+  const storeResults: StoreResult[] = []
+  for (const store of open) {
+    checkInterrupted()
+    const result = await finishStore(store, stats)
+    if (store.name === 'sqlite') {
+      const fresh = mkdtempSync(join(tmpdir(), 'parley-bench-send-'))
+      cleanups.push(() => rmSync(fresh, { recursive: true, force: true }))
+      storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
+      continue
+    }
+    await pgDatabase.shift()!.drop()
     const fresh = await createPostgresDatabase(pgUrl!)
     cleanups.push(() => fresh.drop())
     storeResults.push({ ...result, send: await measureSend('postgres', ['--database-url', fresh.url]) })
@@ -309,7 +350,7 @@ async function main(): Promise<void> {
   const results: Results = {
     date: new Date().toISOString().slice(0, 10),
     size,
-    settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, shapeRequestsC1: c1Budget.maxRequests, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY], parley: parleyRuns },
+    settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, shapeRequestsC1: c1Budget.maxRequests, shapesInterleaved: true, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY], parley: parleyRuns },
     machine: machine(sqliteVersion, pgVersion),
     dataset: stats,
     floors: { sqlite, http, keysetLoop },

@@ -63,6 +63,8 @@ export interface Results {
     maxRequestsPerMeasurement: number
     /** Requests per shape at concurrency 1, the same ones on every store (runs before 2026-11-27-1m-l timed them instead). */
     shapeRequestsC1?: number
+    /** Each shape measured on every store in turn (bench/main.ts measureShapes); before 2026-11-27-1m-n each store's shapes ran as one pass, the stores one after the other. */
+    shapesInterleaved?: boolean
     loopCapSeconds: number
     concurrency: number[]
     /** What `parley` ran: the build (dist/server) or, when that was missing or older, the sources through tsx. */
@@ -112,6 +114,7 @@ export function markdown(r: Results): string {
       `largest dialog ${int(d.largest.messages)} messages, median ${int(d.medianDialogSize)}. Each measurement ${r.settings.secondsPerMeasurement} s ` +
       `(at most ${int(r.settings.maxRequestsPerMeasurement)} requests) after a warm-up` +
       (r.settings.shapeRequestsC1 ? `, except each shape at concurrency 1: the same ${int(r.settings.shapeRequestsC1)} requests on every store` : '') +
+      (r.settings.shapesInterleaved && r.stores.length > 1 ? '; each shape measured on the stores in turn, the order alternating from shape to shape' : '') +
       `; the export loop stops after ${r.settings.loopCapSeconds} s.` +
       (r.settings.parley ? ` parley ran from ${r.settings.parley === 'build' ? 'its build (dist/server)' : 'the sources, through tsx'}.` : ''),
     '',
