@@ -318,6 +318,8 @@ export class Counts {
   private readonly maxLadders: number
   private readonly kept = new Map<string, Entry[]>()
   private readonly ladders = new Map<string, Ladder>()
+  /** Per filter without a ladder, how many derivations walked far from their kept counts (ladderWanted). */
+  private readonly longWalks = new Map<string, number>()
   private size = 0
   private marks: Mark[] = []
   private timer: ReturnType<typeof setInterval> | null = null
@@ -393,6 +395,7 @@ export class Counts {
   }
 
   private keepLadder(key: string, ladder: Ladder): void {
+    this.longWalks.delete(key)
     this.ladders.delete(key)
     this.ladders.set(key, ladder)
     if (this.ladders.size > this.maxLadders) this.ladders.delete(this.ladders.keys().next().value as string)
@@ -413,11 +416,19 @@ export class Counts {
   /** `aside`: where set, the error to throw instead of building a ladder or counting from scratch here. */
   private async countOf(store: Store, key: string, q: CountQuery, now: number, aside: ((ladder: boolean) => CountAside) | null): Promise<{ count: number; position: string }> {
     const { table, column, rest, range } = q
+    if (this.ladderWanted(key, now)) {
+      if (aside) throw aside(true)
+      this.keepLadder(key, await buildLadder(store, q, this.ladderStep, now))
+      this.stats.ladders++
+    }
     const first = this.base(key, range, now)
     let far = false
     if (first) {
       const derived = await this.derived(store, q, first.entry, aside !== null)
-      if (typeof derived !== 'string') return this.answer(key, range, derived, now, first.kind)
+      if (typeof derived !== 'string') {
+        if (first.kind === 'delta') this.noteWalk(key, derived.walked)
+        return this.answer(key, range, derived, now, first.kind)
+      }
       far = first.kind === 'delta' && derived === 'far'
     }
     if (first?.kind !== 'rungs') {
@@ -444,7 +455,26 @@ export class Counts {
   private answer(key: string, range: Range, got: { count: number; position: string }, now: number, kind: 'delta' | 'rungs' | null): { count: number; position: string } {
     if (kind) this.stats[kind]++
     this.keep(key, { range, count: got.count, position: got.position, born: now })
-    return got
+    return { count: got.count, position: got.position }
+  }
+
+  /**
+   * Whether the filter `key` should get a ladder before its next count: it has none, and counts
+   * derived from its kept counts walked longWalk() rows or more LONG_WALKS_FOR_LADDER times. 'far'
+   * alone (a piece past the cap, at least 8192 rows) never came for a filter over fewer rows than
+   * that: 10k dialogs, whose two-range requests walked ~1,000–5,000 rows a term from whichever
+   * kept count was nearest, where rungs ~256 apart leave ~100 (docs/performance.md §6p).
+   */
+  private ladderWanted(key: string, now: number): boolean {
+    return (this.longWalks.get(key) ?? 0) >= LONG_WALKS_FOR_LADDER && this.freshLadder(key, now) === null
+  }
+
+  /** Notes how many rows a count derived from a kept count (not a ladder's rungs) walked. */
+  private noteWalk(key: string, walked: number): void {
+    if (walked < longWalk(this.ladderStep)) return
+    // Bounded like the rest: many filters with long walks each get a fresh start.
+    if (this.longWalks.size >= this.maxEntries) this.longWalks.clear()
+    this.longWalks.set(key, (this.longWalks.get(key) ?? 0) + 1)
   }
 
   /**
@@ -461,7 +491,7 @@ export class Counts {
    * A derivation from `base`, or why it cannot serve (counted as a fallback). `short`: walk no
    * piece past the cap floor (where long reads go to the count thread instead).
    */
-  private async derived(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, short: boolean): Promise<{ count: number; position: string } | Unserved> {
+  private async derived(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, short: boolean): Promise<Derived | Unserved> {
     const derived = await derive(store, q, base, capFloor(this.ladderStep), short)
     this.stats.fallbacks += typeof derived === 'string' || derived.count < 0 ? 1 : 0
     if (typeof derived === 'string') return derived
@@ -495,6 +525,8 @@ export class Counts {
     const { column, range, rest, key, band } = requestOf(table, conditions, skews)
     if (band === null || isEmpty(range)) return null
     const now = performance.now()
+    // Built in a snapshot of its own (countOf, through the caller's fallback), not in a page's statement.
+    if (this.ladderWanted(key, now)) return null
     const chosen = this.base(key, range, now)
     if (chosen === null) return null
     const base = chosen.entry
@@ -504,6 +536,7 @@ export class Counts {
       settle: (row) => {
         const derived = settled(queries, base.count, row)
         if (typeof derived === 'string' || derived.count < 0 || toNumber(row.changed) === 1) return null
+        if (chosen.kind === 'delta') this.noteWalk(key, derived.walked)
         this.answer(key, range, derived, now, chosen.kind)
         this.stats.withPage++
         if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
@@ -686,6 +719,14 @@ const walkingIndexOf = (d: Dialect, q: Pick<CountQuery, 'table' | 'column' | 're
 const LADDER_RUNGS = 256
 const MIN_LADDER_STEP = 256
 const MAX_RUNG_STEP = 1024
+
+/**
+ * A derivation from a kept count that walks as many rows as the widest rungs are apart is long:
+ * after LONG_WALKS_FOR_LADDER of them, the filter gets a ladder (Counts.ladderWanted). The
+ * documented loop's walk a page's worth.
+ */
+const longWalk = (maxStep: number): number => Math.min(maxStep, MAX_RUNG_STEP)
+const LONG_WALKS_FOR_LADDER = 2
 const ladderStepFor = (total: number, maxStep: number): number =>
   Math.min(maxStep, MAX_RUNG_STEP, Math.max(MIN_LADDER_STEP, Math.ceil(total / LADDER_RUNGS)))
 
@@ -799,24 +840,33 @@ type Unserved = 'unusable' | 'far'
  * pruned past it, 'far' when a difference piece holds more than half its count (then counting the
  * range directly is cheaper). Must run in a read transaction: both statements read one snapshot.
  */
-async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number, short: boolean): Promise<{ count: number; position: string } | Unserved> {
+/** A derived count, and how many rows its difference pieces walked. */
+interface Derived {
+  readonly count: number
+  readonly position: string
+  readonly walked: number
+}
+
+async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number, short: boolean): Promise<Derived | Unserved> {
   const queries = deriveQueries(store.dialect, q, base, minCap, short)
   const row = (await queries.delta.execute(store.db)).rows[0]!
   const derived = settled(queries, base.count, row)
   if (typeof derived === 'string' || toNumber(row.changed) !== 1) return derived
   const fix = (await queries.correction.execute(store.db)).rows[0]!
-  return { count: derived.count + toNumber(fix.now_matching) - toNumber(fix.then_matching), position: derived.position }
+  return { ...derived, count: derived.count + toNumber(fix.now_matching) - toNumber(fix.then_matching) }
 }
 
 /** The kept count `count` moved by the delta statement's row: its pieces, before any correction for changed rows. */
-function settled(queries: DeriveQueries, count: number, row: Record<string, unknown>): { count: number; position: string } | Unserved {
+function settled(queries: DeriveQueries, count: number, row: Record<string, unknown>): Derived | Unserved {
   if (toNumber(row.usable) !== 1) return 'unusable'
+  let walked = 0
   for (const [prefix, sign, n] of [['minus', -1, queries.subtract], ['plus', 1, queries.add]] as const) {
     for (let i = 0; i < n; i++) {
       const piece = toNumber(row[`${prefix}${i}`])
       if (piece >= queries.cap) return 'far'
       count += sign * piece
+      walked += piece
     }
   }
-  return { count, position: String(row.position) }
+  return { count, position: String(row.position), walked }
 }

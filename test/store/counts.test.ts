@@ -341,6 +341,33 @@ for (const kind of STORES) {
       expect(counts.stats.full).toBe(0)
     })
 
+    it('builds a ladder for a filter whose counts walk far from the kept ones though never past the cap, and counts from it exactly', async () => {
+      // Rungs at most 64 rows apart: a walk of 64 rows or more is long. Each cursor ~2,000 s
+      // (~100 rows) after the last: the nearest kept count is the last one, ~100 rows off, under the
+      // cap (half the kept count, ≥ 250 rows), so no derivation is 'far', the only other reason
+      // for a ladder. After two long walks the filter gets one, and later requests count from rungs.
+      const counts = new Counts({ ladderStep: 64, pruneEveryMs: 0 })
+      const view = { ...db.store, counts }
+      const rnd = new Churn(world(DIALOGS), 47)
+      const failures: string[] = []
+      const ladders: number[] = []
+      for (let i = 0; i < 9; i++) {
+        const p = plan({ _id: { lt: rnd.idAt(FROM + 10_000 + i * 2_000) } })
+        await readSnapshot(view, async (s) => {
+          const kept = await countMatching(s, 'messages', p)
+          const brute = await countNow(s, 'messages', p)
+          if (kept !== brute) failures.push(`${JSON.stringify(p.conditions)}: ${kept} != ${brute}`)
+        })
+        ladders.push(counts.stats.ladders)
+      }
+      expect(failures).toEqual([])
+      expect(counts.stats.fallbacks).toBe(0)
+      // A count from scratch, two long walks, then the ladder, and rungs from there on.
+      expect(counts.stats.full).toBe(1)
+      expect(ladders).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1])
+      expect(counts.stats.rungs).toBeGreaterThanOrEqual(5)
+    })
+
     it('equals COUNT(*) in the same snapshot while other connections write', async () => {
       const { store } = db
       const writers = [new Churn(world(DIALOGS), 21), new Churn(world(DIALOGS), 22)]
