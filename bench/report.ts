@@ -155,7 +155,7 @@ export function markdown(r: Results): string {
   )
   const head = ['list', 'filter', 'sort', 'KB', ...stores.flatMap((s) => [`${s.name} c1 p50`, 'c1 p99', 'srv p50', 'srv p99', 'c32 p50', 'c32 p99', 'c32 req/s'])]
   const both = stores.length === 2
-  if (both) head.push(`${stores[1]!.name}/${stores[0]!.name} c1 p50`)
+  if (both) head.push(`${stores[1]!.name}/${stores[0]!.name} c1 p50`, 'srv p50')
   out.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`)
   const errors: string[] = []
   stores[0]?.shapes.forEach((shape, i) => {
@@ -166,7 +166,10 @@ export function markdown(r: Results): string {
       if (flag) errors.push(`- ${s.name} ${x.resource} ${x.filter} ${x.sort}: ${x.c1.errors + x.c32.errors} errors, e.g. ${x.c1.firstError ?? x.c32.firstError}`)
       cells.push(`${ms(x.c1.p50)} (${ratio(x.c1.p50, floorP50)})${flag}`, ms(x.c1.p99), ms(x.c1.server?.p50 ?? NaN), ms(x.c1.server?.p99 ?? NaN), ms(x.c32.p50), ms(x.c32.p99), `${int(x.c32.rps)} (${ratio(x.c32.rps, ceiling)})`)
     }
-    if (both) cells.push(ratio(stores[1]!.shapes[i]!.c1.p50, stores[0]!.shapes[i]!.c1.p50))
+    if (both) {
+      const [a, b] = [stores[0]!.shapes[i]!.c1, stores[1]!.shapes[i]!.c1]
+      cells.push(ratio(b.p50, a.p50), a.server && b.server ? ratio(b.server.p50, a.server.p50) : '—')
+    }
     out.push(`| ${cells.join(' | ')} |`)
   })
   if (errors.length > 0) out.push('', 'Errors:', ...errors)
