@@ -674,6 +674,35 @@ function inRange(column: Expression<unknown>, r: Range): Expression<SqlBool> {
   return parts.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`
 }
 
+/** Below and above every value of a range column: ids are ASCII text compared by bytes, times integer ms. */
+const LOWEST = { id: '', time: Number.MIN_SAFE_INTEGER }
+const HIGHEST = { id: '\u{10FFFF}', time: Number.MAX_SAFE_INTEGER }
+
+/**
+ * `r` on the range column as `column >= lo and column < hi`, both bounds always there, whatever
+ * bounds `r` has and whether they are inclusive: a derivation's statement then has one text for
+ * every range of its filter, which PostgreSQL prepares once (store/prepared.ts names at most 256
+ * texts; with each bound in five forms, the count terms of the benchmark's shapes made ~250). The
+ * least value above v is v + 1 for a time (integer ms) and v + U+0001 for an id (no text holds
+ * U+0000). A value of another kind keeps inRange's form.
+ */
+function span(column: Expression<unknown>, kind: 'id' | 'time', r: Range): Expression<SqlBool> {
+  const next = (v: RangeValue): RangeValue | null =>
+    kind === 'id' ? (typeof v === 'string' ? `${v}\u0001` : null) : typeof v === 'number' && Number.isSafeInteger(v) ? v + 1 : null
+  const own = (v: RangeValue): RangeValue | null => (kind === 'id' ? (typeof v === 'string' ? v : null) : typeof v === 'number' ? v : null)
+  const lo = r.lower === null ? LOWEST[kind] : r.lower.inclusive ? own(r.lower.value) : next(r.lower.value)
+  const hi = r.upper === null ? HIGHEST[kind] : r.upper.inclusive ? next(r.upper.value) : own(r.upper.value)
+  if (lo === null || hi === null) return inRange(column, r)
+  return sql<SqlBool>`(${column} >= ${lo} and ${column} < ${hi})`
+}
+
+const kindOf = (column: string): 'id' | 'time' => (column === 'id' ? 'id' : 'time')
+
+/** A range that holds nothing, in span's form: what a derivation without a second piece walks. */
+const NOTHING: Range = { lower: { value: 0, inclusive: true }, upper: { value: 0, inclusive: false } }
+const nothingOf = (kind: 'id' | 'time'): Range =>
+  kind === 'id' ? { lower: { value: '', inclusive: true }, upper: { value: '', inclusive: false } } : NOTHING
+
 const toNumber = (v: unknown): number => Number(v)
 
 /** A count request: F (`rest`) and a range of the range column. */
@@ -776,13 +805,13 @@ export interface DeriveQueries {
   /**
    * The position now, whether the log still holds every change after base's position (`usable`),
    * whether any row changed since that may matter (`changed`), and the difference pieces (columns
-   * minus0… and plus0…, each counted up to `cap`).
+   * piece0 and piece1, each counted up to `cap`, to be subtracted or added as `signs` say).
    */
   readonly delta: RawBuilder<Record<string, unknown>>
   /** Only when something changed: now_matching − then_matching corrects base's count. */
   readonly correction: RawBuilder<{ now_matching: unknown; then_matching: unknown }>
-  readonly subtract: number
-  readonly add: number
+  /** Per piece: -1 to subtract it from the kept count, 1 to add it, 0 for an empty one that pads the text. */
+  readonly signs: readonly number[]
   readonly cap: number
 }
 
@@ -804,24 +833,28 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   // Pieces walk the range column's index (or (chat_dialog_id, k), …).
   const where = walkingIndexOf(d, q)
   // The changed rows are looked up by id: every other column hidden from index choice.
-  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${inRange(d.noIndex(col), base.range)}`
+  const kind = kindOf(column)
+  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${span(d.noIndex(col), kind, base.range)}`
   const cap = short ? minCap : Math.max(minCap, Math.ceil(base.count / 2))
-  const subtract = minus(base.range, range)
-  const add = minus(range, base.range)
+  // What the kept count has beyond the range is subtracted, what the range has beyond it added:
+  // one piece at most beyond each end, two in all, padded to two so that the text is the same
+  // whichever ends differ.
+  const ends = [...minus(base.range, range).map((r) => ({ r, sign: -1 })), ...minus(range, base.range).map((r) => ({ r, sign: 1 }))]
+  while (ends.length < 2) ends.push({ r: nothingOf(kind), sign: 0 })
   // Each piece walks only its part of the band: the rows outside it cannot match F.
   const piece = (r: Range, name: string) =>
-    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${inRange(col, intersect(r, band))} limit ${cap}) as piece) as ${sql.ref(name)}`
-  const pieces = [...subtract.map((r, i) => piece(r, `minus${i}`)), ...add.map((r, i) => piece(r, `plus${i}`))]
+    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${span(col, kind, intersect(r, band))} limit ${cap}) as piece) as ${sql.ref(name)}`
+  const pieces = ends.map(({ r }, i) => piece(r, `piece${i}`))
   // The log is read by position (seq / xid index), not by id. An id never changes, so for an id
   // range only changes inside it matter; a time can change, so for a time range every change does.
   const after =
-    column === 'id' ? sql<SqlBool>`${d.changedAfter(base.position)} and ${inRange(d.noIndex(col), base.range)}` : d.changedAfter(base.position)
+    column === 'id' ? sql<SqlBool>`${d.changedAfter(base.position)} and ${span(d.noIndex(col), kind, base.range)}` : d.changedAfter(base.position)
   const delta = sql<Record<string, unknown>>`
     select
       ${d.changePosition(log)} as position,
       case when ${d.keepsChangesAfter(base.position, sql`(select cut from change_log_cut where tbl = ${table})`)} then 1 else 0 end as usable,
-      case when exists (select 1 from ${sql.table(log)} where ${after}) then 1 else 0 end as changed
-      ${pieces.length > 0 ? sql`, ${sql.join(pieces)}` : sql``}`
+      case when exists (select 1 from ${sql.table(log)} where ${after}) then 1 else 0 end as changed,
+      ${sql.join(pieces)}`
   // Each changed id's first change after the kept count: its pre-image is the row as the kept count
   // saw it (existed = 0: it was not there then).
   const correction = sql<{ now_matching: unknown; then_matching: unknown }>`
@@ -829,7 +862,7 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
     select
       (select count(*) from ${sql.table(table)} where id in (select id from changed) and ${byId}) as now_matching,
       (select count(*) from ${sql.table(log)} where seq in (select first from changed) and existed = 1 and ${byId}) as then_matching`
-  return { delta, correction, subtract: subtract.length, add: add.length, cap }
+  return { delta, correction, signs: ends.map((e) => e.sign), cap }
 }
 
 /** Why a kept count cannot serve: the log was pruned past it, or it is too far from the request. */
@@ -860,13 +893,11 @@ async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, mi
 function settled(queries: DeriveQueries, count: number, row: Record<string, unknown>): Derived | Unserved {
   if (toNumber(row.usable) !== 1) return 'unusable'
   let walked = 0
-  for (const [prefix, sign, n] of [['minus', -1, queries.subtract], ['plus', 1, queries.add]] as const) {
-    for (let i = 0; i < n; i++) {
-      const piece = toNumber(row[`${prefix}${i}`])
-      if (piece >= queries.cap) return 'far'
-      count += sign * piece
-      walked += piece
-    }
+  for (const [i, sign] of queries.signs.entries()) {
+    const piece = toNumber(row[`piece${i}`])
+    if (piece >= queries.cap) return 'far'
+    count += sign * piece
+    walked += piece
   }
   return { count, position: String(row.position), walked }
 }

@@ -280,7 +280,7 @@ function joinedRows(text: ItemText, joined: string | null): RowSet {
 }
 
 /** The delta statements' columns (store/counts.ts deriveQueries; d0, d1, … for a split's), the skews' and the key's, none of them a column of the listed tables. */
-const DELTA_COLUMN = /^(position|usable|changed|minus\d+|plus\d+|d\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi|key_live)$/
+const DELTA_COLUMN = /^(position|usable|changed|piece\d+|d\d+|skews_unused|skew_id_lo|skew_id_hi|skew_upd_lo|skew_upd_hi|key_live)$/
 
 /** The exact number of rows the plan's conditions match. */
 export async function countMatching(store: Store, table: ItemTable, plan: Pick<ListPlan, 'conditions'>): Promise<number> {

@@ -11,7 +11,7 @@ import { planList } from '../../src/query/plan.ts'
 import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
 import { createStore, type Store } from '../../src/store/connect.ts'
-import { ALL, Counts, intersect, isEmpty, minus, splitConditions, type Range } from '../../src/store/counts.ts'
+import { ALL, Counts, deriveQueries, intersect, isEmpty, minus, splitConditions, type Range } from '../../src/store/counts.ts'
 import { countMatching, countNow, readSnapshot } from '../../src/store/items.ts'
 import { LOGGED } from '../../src/store/migrations/0002-change-log.ts'
 import { startServer, type TestServer } from '../helpers/app.ts'
@@ -314,6 +314,32 @@ for (const kind of STORES) {
       expect(counts.stats.ladders).toBeGreaterThan(0)
       expect(counts.stats.ladders).toBeLessThanOrEqual(shapes.length)
       expect(counts.stats.rungs).toBeGreaterThan(100)
+    })
+
+    it("writes a filter's derivations as one statement text, whatever the ranges and their bounds", async () => {
+      // PostgreSQL prepares at most 256 texts (store/prepared.ts): a text per cursor position,
+      // bound form or set of pieces would use them up, and every later one would be planned again.
+      const position = kind.name === 'postgres' ? '100:100:' : '1'
+      const ids = ['64bb56980000000000000010', '64bb56980000000000000020', '64bb56980000000000000030']
+      for (const [column, values] of [['id', ids], ['updated_at', [1_000, 2_000, 3_000]]] as const) {
+        // No bound, or each value exclusive or inclusive, at either end.
+        const bounds = [null, ...values.flatMap((value) => [false, true].map((inclusive) => ({ value, inclusive })))]
+        const keptRanges: Range[] = [{ lower: null, upper: bounds[3]! }, { lower: bounds[1]!, upper: bounds[6]! }, ALL]
+        const texts = new Set<string>()
+        let pairs = 0
+        for (const lower of bounds) {
+          for (const upper of bounds) {
+            for (const kept of keptRanges) {
+              const queries = deriveQueries(db.store.dialect, { table: 'messages', column, rest: [], range: { lower, upper } }, { range: kept, count: 500, position }, 8192)
+              texts.add(queries.delta.compile(db.store.db).sql)
+              texts.add(queries.correction.compile(db.store.db).sql)
+              pairs++
+            }
+          }
+        }
+        expect(pairs).toBe(147)
+        expect(texts.size, column).toBe(2)
+      }
     })
 
     it('gives a ladder of few rows rungs closer than the step, and counts from them exactly', async () => {
