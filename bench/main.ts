@@ -135,7 +135,17 @@ interface OpenStore {
   shapes: ShapeResult[]
 }
 
+/**
+ * Stops the run when src/ changed since it began: `parley` would then run the sources through tsx,
+ * not the build the results say it ran (and not the code the earlier measurements ran).
+ */
+function checkSameBuild(): void {
+  const runs = (buildIsCurrent as (root: string) => boolean)(ROOT) ? 'build' : 'sources'
+  if (runs !== parleyRuns) throw new Error(`src/ changed during the run: parley would now run ${runs === 'build' ? 'the build' : 'the sources'}, not ${parleyRuns === 'build' ? 'the build' : 'the sources'} as before`)
+}
+
 async function openStore(name: StoreResult['name'], storeArgs: string[], imported: OpenStore['imported']): Promise<OpenStore> {
+  checkSameBuild()
   const key = await createKey(storeArgs)
   const server = await startParley(storeArgs)
   cleanups.push(() => server.stop())
@@ -198,6 +208,7 @@ async function finishStore(store: OpenStore, stats: DatasetStats): Promise<Store
 /** POST /chat/Message at concurrency 1 and 32 into one group dialog, on a fresh, empty database. */
 async function measureSend(name: string, storeArgs: string[]): Promise<StoreResult['send']> {
   const authKey = 'bench-auth-key-0123456789abcdef'
+  checkSameBuild()
   const server = await startParley([...storeArgs, '--auth-key', authKey])
   cleanups.push(() => server.stop())
   const base = `http://127.0.0.1:${server.port}`
