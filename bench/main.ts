@@ -93,7 +93,8 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`)
 }
 // Memory figures depend on it: the sources run through tsx take ~40 MB more per process.
-const parleyRuns: 'build' | 'sources' = (buildIsCurrent as (root: string) => boolean)(ROOT) ? 'build' : 'sources'
+const parleyWouldRun = (): 'build' | 'sources' => ((buildIsCurrent as (root: string) => boolean)(ROOT) ? 'build' : 'sources')
+const parleyRuns = parleyWouldRun()
 if (parleyRuns === 'sources') log('dist/server is missing or older than src/: parley runs from the sources (npm run build:server for representative memory)')
 const fmt = (l: Latency): string => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${l.rps} req/s${l.errors ? `, ${l.errors} ERRORS: ${l.firstError}` : ''}`
 
@@ -140,7 +141,7 @@ interface OpenStore {
  * not the build the results say it ran (and not the code the earlier measurements ran).
  */
 function checkSameBuild(): void {
-  const runs = (buildIsCurrent as (root: string) => boolean)(ROOT) ? 'build' : 'sources'
+  const runs = parleyWouldRun()
   if (runs !== parleyRuns) throw new Error(`src/ changed during the run: parley would now run ${runs === 'build' ? 'the build' : 'the sources'}, not ${parleyRuns === 'build' ? 'the build' : 'the sources'} as before`)
 }
 

@@ -390,8 +390,15 @@ export class Counts {
   async buildLadderOf(store: Store, table: CountTable, conditions: readonly Condition[], skews: Skews | null): Promise<void> {
     const { column, rest, key, band } = requestOf(table, conditions, skews)
     if (band === null) return
-    this.keepLadder(key, await buildLadder(store, { table, column, rest, band }, this.ladderStep, performance.now()))
+    await this.newLadder(store, key, { table, column, rest, band }, performance.now())
+  }
+
+  /** Builds the ladder of `key` in `store`'s snapshot, keeps it and counts it. */
+  private async newLadder(store: Store, key: string, q: Pick<CountQuery, 'table' | 'column' | 'rest' | 'band'>, now: number): Promise<Ladder> {
+    const ladder = await buildLadder(store, q, this.ladderStep, now)
+    this.keepLadder(key, ladder)
     this.stats.ladders++
+    return ladder
   }
 
   private keepLadder(key: string, ladder: Ladder): void {
@@ -418,8 +425,7 @@ export class Counts {
     const { table, column, rest, range } = q
     if (this.ladderWanted(key, now)) {
       if (aside) throw aside(true)
-      this.keepLadder(key, await buildLadder(store, q, this.ladderStep, now))
-      this.stats.ladders++
+      await this.newLadder(store, key, q, now)
     }
     const first = this.base(key, range, now)
     let far = false
@@ -437,9 +443,7 @@ export class Counts {
         // A kept count for this filter that was too far off: requests jump about in the range column
         // (a random cursor or time each time). One pass over its index serves them all from now on.
         if (aside) throw aside(true)
-        ladder = await buildLadder(store, q, this.ladderStep, now)
-        this.stats.ladders++
-        this.keepLadder(key, ladder)
+        ladder = await this.newLadder(store, key, q, now)
       }
       if (ladder) {
         const derived = await this.derived(store, q, rungsAround(ladder, range), aside !== null)
@@ -455,7 +459,7 @@ export class Counts {
   private answer(key: string, range: Range, got: { count: number; position: string }, now: number, kind: 'delta' | 'rungs' | null): { count: number; position: string } {
     if (kind) this.stats[kind]++
     this.keep(key, { range, count: got.count, position: got.position, born: now })
-    return { count: got.count, position: got.position }
+    return got
   }
 
   /**
@@ -698,10 +702,8 @@ function span(column: Expression<unknown>, kind: 'id' | 'time', r: Range): Expre
 
 const kindOf = (column: string): 'id' | 'time' => (column === 'id' ? 'id' : 'time')
 
-/** A range that holds nothing, in span's form: what a derivation without a second piece walks. */
-const NOTHING: Range = { lower: { value: 0, inclusive: true }, upper: { value: 0, inclusive: false } }
-const nothingOf = (kind: 'id' | 'time'): Range =>
-  kind === 'id' ? { lower: { value: '', inclusive: true }, upper: { value: '', inclusive: false } } : NOTHING
+/** A range that holds nothing (from the lowest value up to it): what a derivation without a second piece walks. */
+const nothingOf = (kind: 'id' | 'time'): Range => ({ lower: { value: LOWEST[kind], inclusive: true }, upper: { value: LOWEST[kind], inclusive: false } })
 
 const toNumber = (v: unknown): number => Number(v)
 
@@ -868,11 +870,6 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
 /** Why a kept count cannot serve: the log was pruned past it, or it is too far from the request. */
 type Unserved = 'unusable' | 'far'
 
-/**
- * count(F ∧ range) from the kept count `base`, or why it cannot serve: 'unusable' when the log was
- * pruned past it, 'far' when a difference piece holds more than half its count (then counting the
- * range directly is cheaper). Must run in a read transaction: both statements read one snapshot.
- */
 /** A derived count, and how many rows its difference pieces walked. */
 interface Derived {
   readonly count: number
@@ -880,6 +877,11 @@ interface Derived {
   readonly walked: number
 }
 
+/**
+ * count(F ∧ range) from the kept count `base`, or why it cannot serve: 'unusable' when the log was
+ * pruned past it, 'far' when a difference piece holds more than half its count (then counting the
+ * range directly is cheaper). Must run in a read transaction: both statements read one snapshot.
+ */
 async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number, short: boolean): Promise<Derived | Unserved> {
   const queries = deriveQueries(store.dialect, q, base, minCap, short)
   const row = (await queries.delta.execute(store.db)).rows[0]!
