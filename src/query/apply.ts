@@ -79,16 +79,16 @@ export function applyPage<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, 
 }
 
 /**
- * A page's plan as a shape and its values (store/compiled.ts): the values in the order a walk meets
- * them, `key` naming everything else applyPage's text depends on, and `withValues` the plan again
- * with other values in their places. Only for plans whose conditions compare plain columns (cmp, in,
+ * Conditions as a shape and its values (store/compiled.ts): the values in the order the conditions
+ * hold them, `key` naming everything else whereOf's text depends on, and `withValues` the conditions
+ * again with other values in their places. Only for conditions that compare plain columns (cmp, in,
  * ranges) — every Admin API filter; those each hand their values to Kysely unchanged. Null for the
  * others (JSON keys, contains, arrays: their dialect functions may change a value), built every time.
  */
-export function pageShape(plan: ListPlan): { key: string; values: unknown[]; withValues(values: readonly unknown[]): ListPlan } | null {
-  let key = `${plan.sort.column} ${plan.sort.direction} ${plan.sort.nullsLast ? 'nulls-last' : ''}|${plan.orderingColumns.join(',')}`
+export function conditionsShape(conditions: readonly Condition[]): { key: string; values: unknown[]; withValues(values: readonly unknown[]): Condition[] } | null {
+  let key = ''
   const values: unknown[] = []
-  for (const c of plan.conditions) {
+  for (const c of conditions) {
     if (c.target.jsonKey !== undefined) return null
     if (c.test === 'cmp') {
       key += `|${c.target.column} ${c.op}`
@@ -101,17 +101,30 @@ export function pageShape(plan: ListPlan): { key: string; values: unknown[]; wit
       for (const [from, to] of c.ranges) values.push(from, to)
     } else return null
   }
-  values.push(plan.limit, plan.skip)
-  const withValues = (given: readonly unknown[]): ListPlan => {
+  const withValues = (given: readonly unknown[]): Condition[] => {
     let i = 0
     const next = () => given[i++] as Value
-    const conditions = plan.conditions.map((c): Condition => {
+    return conditions.map((c): Condition => {
       if (c.test === 'cmp') return { ...c, value: next() }
       if (c.test === 'in') return { ...c, values: c.values.map(next) }
       if (c.test === 'ranges') return { ...c, ranges: c.ranges.map(() => [next() as number, next() as number] as const) }
       return c
     })
-    return { ...plan, conditions, limit: next() as number, skip: next() as number }
   }
   return { key, values, withValues }
+}
+
+/** A page's plan as a shape (conditionsShape): its conditions', then its limit and skip. Null where the conditions have none. */
+export function pageShape(plan: ListPlan): { key: string; values: unknown[]; withValues(values: readonly unknown[]): ListPlan } | null {
+  const where = conditionsShape(plan.conditions)
+  if (where === null) return null
+  const key = `${plan.sort.column} ${plan.sort.direction} ${plan.sort.nullsLast ? 'nulls-last' : ''}|${plan.orderingColumns.join(',')}${where.key}`
+  const n = where.values.length
+  const withValues = (given: readonly unknown[]): ListPlan => ({
+    ...plan,
+    conditions: where.withValues(given.slice(0, n)),
+    limit: given[n] as number,
+    skip: given[n + 1] as number,
+  })
+  return { key, values: [...where.values, plan.limit, plan.skip], withValues }
 }

@@ -37,15 +37,31 @@ export function compiledOnce(store: Store, key: string, values: readonly unknown
   if (shape) {
     shapes.delete(name)
   } else {
-    shape = shapeOf(name, values.length, (marks) => {
-      const query = build(marks)
-      return 'isRawBuilder' in query ? query.compile(store.db) : query.compile()
-    })
+    shape = shapeOf(name, values.length, (marks) => compiled(store, build(marks)))
     if (shapes.size >= KEEP) shapes.delete(shapes.keys().next().value as string)
   }
   shapes.set(name, shape)
   return CompiledQuery.raw(shape.sql, shape.order.map((i) => values[i]))
 }
+
+/**
+ * A query given as its shape, to be compiled once (compiledOnce) by whoever runs it, perhaps inside
+ * a larger statement: `build(values)` is the query, and `direct()` the same query built from the
+ * request itself. A null key says its text depends on the values too (a value of an unusual kind
+ * took another form): then only direct() builds it, and it is compiled every time.
+ */
+export interface Shaped<Q extends Query = Query> {
+  readonly key: string | null
+  readonly values: readonly unknown[]
+  build(values: readonly unknown[]): Q
+  direct(): Q
+}
+
+/** A shaped query, compiled once per shape where it has one. */
+export const compiledShape = (store: Store, query: Shaped): CompiledQuery =>
+  query.key === null ? compiled(store, query.direct()) : compiledOnce(store, query.key, query.values, query.build)
+
+const compiled = (store: Store, query: Query): CompiledQuery => ('isRawBuilder' in query ? query.compile(store.db) : query.compile())
 
 function shapeOf(name: string, count: number, compile: (values: readonly unknown[]) => CompiledQuery): Shape {
   const marks = Array.from({ length: count }, (_, i) => placeholder(i))

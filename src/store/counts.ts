@@ -14,10 +14,11 @@
 // rung plus a piece of at most ~STEP rows. Every figure is read in the snapshot of the request's
 // read transaction.
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
-import { whereOf } from '../query/apply.ts'
+import { conditionsShape, whereOf } from '../query/apply.ts'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES } from '../query/catalogue.ts'
 import { boundsImpliedOn, type Skews } from '../query/implied.ts'
 import type { Condition } from '../query/plan.ts'
+import { compiledShape, type Shaped } from './compiled.ts'
 import type { Store } from './connect.ts'
 import type { Dialect } from './dialect.ts'
 import { LOGGED } from './migrations/0002-change-log.ts'
@@ -525,7 +526,7 @@ export class Counts {
     table: CountTable,
     conditions: readonly Condition[],
     skews: Skews | null = null,
-  ): { delta: RawBuilder<Record<string, unknown>>; settle(row: Record<string, unknown>): { count: number; position: string } | null } | null {
+  ): { delta: Shaped<RawBuilder<Record<string, unknown>>>; settle(row: Record<string, unknown>): { count: number; position: string } | null } | null {
     const { column, range, rest, key, band } = requestOf(table, conditions, skews)
     if (band === null || isEmpty(range)) return null
     const now = performance.now()
@@ -686,19 +687,28 @@ const HIGHEST = { id: '\u{10FFFF}', time: Number.MAX_SAFE_INTEGER }
  * `r` on the range column as `column >= lo and column < hi`, both bounds always there, whatever
  * bounds `r` has and whether they are inclusive: a derivation's statement then has one text for
  * every range of its filter, which PostgreSQL prepares once (store/prepared.ts names at most 256
- * texts; with each bound in five forms, the count terms of the benchmark's shapes made ~250). The
- * least value above v is v + 1 for a time (integer ms) and v + U+0001 for an id (no text holds
- * U+0000). A value of another kind keeps inRange's form.
+ * texts; with each bound in five forms, the count terms of the benchmark's shapes made ~250) and
+ * which is built and compiled once (store/compiled.ts). The least value above v is v + 1 for a time
+ * (integer ms) and v + U+0001 for an id (no text holds U+0000). A value of another kind keeps `r`
+ * itself, written in inRange's form.
  */
-function span(column: Expression<unknown>, kind: 'id' | 'time', r: Range): Expression<SqlBool> {
+function spanOf(kind: 'id' | 'time', r: Range): Span {
   const next = (v: RangeValue): RangeValue | null =>
     kind === 'id' ? (typeof v === 'string' ? `${v}\u0001` : null) : typeof v === 'number' && Number.isSafeInteger(v) ? v + 1 : null
   const own = (v: RangeValue): RangeValue | null => (kind === 'id' ? (typeof v === 'string' ? v : null) : typeof v === 'number' ? v : null)
   const lo = r.lower === null ? LOWEST[kind] : r.lower.inclusive ? own(r.lower.value) : next(r.lower.value)
   const hi = r.upper === null ? HIGHEST[kind] : r.upper.inclusive ? next(r.upper.value) : own(r.upper.value)
-  if (lo === null || hi === null) return inRange(column, r)
-  return sql<SqlBool>`(${column} >= ${lo} and ${column} < ${hi})`
+  return lo === null || hi === null ? r : [lo, hi]
 }
+
+/** A range in span's one form, its two bounds (or the values standing for them: marks), or in inRange's where it has none. */
+type Span = readonly [lo: unknown, hi: unknown] | Range
+const isBounds = (s: Span): s is readonly [unknown, unknown] => Array.isArray(s)
+
+const spanSql = (column: Expression<unknown>, s: Span): Expression<SqlBool> =>
+  isBounds(s) ? sql<SqlBool>`(${column} >= ${s[0]} and ${column} < ${s[1]})` : inRange(column, s)
+
+const span = (column: Expression<unknown>, kind: 'id' | 'time', r: Range): Expression<SqlBool> => spanSql(column, spanOf(kind, r))
 
 const kindOf = (column: string): 'id' | 'time' => (column === 'id' ? 'id' : 'time')
 
@@ -807,9 +817,10 @@ export interface DeriveQueries {
   /**
    * The position now, whether the log still holds every change after base's position (`usable`),
    * whether any row changed since that may matter (`changed`), and the difference pieces (columns
-   * piece0 and piece1, each counted up to `cap`, to be subtracted or added as `signs` say).
+   * piece0 and piece1, each counted up to `cap`, to be subtracted or added as `signs` say). As a
+   * shape: its text is the same for every range and kept count of a filter, only its values differ.
    */
-  readonly delta: RawBuilder<Record<string, unknown>>
+  readonly delta: Shaped<RawBuilder<Record<string, unknown>>>
   /** Only when something changed: now_matching − then_matching corrects base's count. */
   readonly correction: RawBuilder<{ now_matching: unknown; then_matching: unknown }>
   /** Per piece: -1 to subtract it from the kept count, 1 to add it, 0 for an empty one that pads the text. */
@@ -831,12 +842,9 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const { table, column, rest, range } = q
   const band = q.band ?? ALL
   const log = LOG[table]
-  const col = sql.ref(column)
-  // Pieces walk the range column's index (or (chat_dialog_id, k), …).
-  const where = walkingIndexOf(d, q)
-  // The changed rows are looked up by id: every other column hidden from index choice.
   const kind = kindOf(column)
-  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${span(d.noIndex(col), kind, base.range)}`
+  // The changed rows are looked up by id: every other column hidden from index choice.
+  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${span(d.noIndex(sql.ref(column)), kind, base.range)}`
   const cap = short ? minCap : Math.max(minCap, Math.ceil(base.count / 2))
   // What the kept count has beyond the range is subtracted, what the range has beyond it added:
   // one piece at most beyond each end, two in all, padded to two so that the text is the same
@@ -844,19 +852,11 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const ends = [...minus(base.range, range).map((r) => ({ r, sign: -1 })), ...minus(range, base.range).map((r) => ({ r, sign: 1 }))]
   while (ends.length < 2) ends.push({ r: nothingOf(kind), sign: 0 })
   // Each piece walks only its part of the band: the rows outside it cannot match F.
-  const piece = (r: Range, name: string) =>
-    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${span(col, kind, intersect(r, band))} limit ${cap}) as piece) as ${sql.ref(name)}`
-  const pieces = ends.map(({ r }, i) => piece(r, `piece${i}`))
-  // The log is read by position (seq / xid index), not by id. An id never changes, so for an id
-  // range only changes inside it matter; a time can change, so for a time range every change does.
-  const after =
-    column === 'id' ? sql<SqlBool>`${d.changedAfter(base.position)} and ${span(d.noIndex(col), kind, base.range)}` : d.changedAfter(base.position)
-  const delta = sql<Record<string, unknown>>`
-    select
-      ${d.changePosition(log)} as position,
-      case when ${d.keepsChangesAfter(base.position, sql`(select cut from change_log_cut where tbl = ${table})`)} then 1 else 0 end as usable,
-      case when exists (select 1 from ${sql.table(log)} where ${after}) then 1 else 0 end as changed,
-      ${sql.join(pieces)}`
+  const pieces = ends.map(({ r }) => spanOf(kind, intersect(r, band)))
+  // An id never changes, so for an id range only changes inside it matter (`within`); a time can
+  // change, so for a time range every change does.
+  const delta = deltaShape(d, q, { position: base.position, cap, rest, pieces, within: column === 'id' ? spanOf(kind, base.range) : null })
+  const after = column === 'id' ? sql<SqlBool>`${d.changedAfter(base.position)} and ${span(d.noIndex(sql.ref(column)), kind, base.range)}` : d.changedAfter(base.position)
   // Each changed id's first change after the kept count: its pre-image is the row as the kept count
   // saw it (existed = 0: it was not there then).
   const correction = sql<{ now_matching: unknown; then_matching: unknown }>`
@@ -865,6 +865,53 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
       (select count(*) from ${sql.table(table)} where id in (select id from changed) and ${byId}) as now_matching,
       (select count(*) from ${sql.table(log)} where seq in (select first from changed) and existed = 1 and ${byId}) as then_matching`
   return { delta, correction, signs: ends.map((e) => e.sign), cap }
+}
+
+/** What a delta statement's text holds besides its table and column: the values, and F's conditions. */
+interface DeltaParts {
+  readonly position: unknown
+  readonly cap: unknown
+  readonly rest: readonly Condition[]
+  readonly pieces: readonly Span[]
+  /** For an id range: the kept count's range, outside which a change cannot matter. */
+  readonly within: Span | null
+}
+
+/** The delta statement as a shape: its key names the table, the column and F's shape; its values are the position, the cap, F's values and the spans' bounds. */
+function deltaShape(d: Dialect, q: Pick<CountQuery, 'table' | 'column'>, parts: DeltaParts): Shaped<RawBuilder<Record<string, unknown>>> {
+  const direct = () => deltaQuery(d, q, parts)
+  const where = conditionsShape(parts.rest)
+  const spans = parts.within === null ? parts.pieces : [...parts.pieces, parts.within]
+  if (where === null || !spans.every(isBounds)) return { key: null, values: [], build: direct, direct }
+  const n = where.values.length
+  return {
+    key: `delta ${q.table}|${q.column}|${parts.pieces.length}|${parts.within === null ? '' : 'within'}${where.key}`,
+    values: [parts.position, parts.cap, ...where.values, ...spans.flatMap((s) => s as readonly unknown[])],
+    build: (v) => {
+      const pair = (i: number) => [v[2 + n + 2 * i], v[3 + n + 2 * i]] as const
+      const pieces = parts.pieces.map((_, i) => pair(i))
+      return deltaQuery(d, q, { position: v[0], cap: v[1], rest: where.withValues(v.slice(2, 2 + n)), pieces, within: parts.within === null ? null : pair(pieces.length) })
+    },
+    direct,
+  }
+}
+
+function deltaQuery(d: Dialect, q: Pick<CountQuery, 'table' | 'column'>, parts: DeltaParts): RawBuilder<Record<string, unknown>> {
+  const { table, column } = q
+  const col = sql.ref(column)
+  const position = parts.position as string
+  // Pieces walk the range column's index (or (chat_dialog_id, k), …).
+  const where = walkingIndexOf(d, { table, column, rest: parts.rest })
+  const piece = (s: Span, name: string) =>
+    sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${spanSql(col, s)} limit ${parts.cap}) as piece) as ${sql.ref(name)}`
+  // The log is read by position (seq / xid index), not by id.
+  const after = parts.within === null ? d.changedAfter(position) : sql<SqlBool>`${d.changedAfter(position)} and ${spanSql(d.noIndex(col), parts.within)}`
+  return sql<Record<string, unknown>>`
+    select
+      ${d.changePosition(LOG[table])} as position,
+      case when ${d.keepsChangesAfter(position, sql`(select cut from change_log_cut where tbl = ${sql.lit(table)})`)} then 1 else 0 end as usable,
+      case when exists (select 1 from ${sql.table(LOG[table])} where ${after}) then 1 else 0 end as changed,
+      ${sql.join(parts.pieces.map((s, i) => piece(s, `piece${i}`)))}`
 }
 
 /** Why a kept count cannot serve: the log was pruned past it, or it is too far from the request. */
@@ -884,7 +931,7 @@ interface Derived {
  */
 async function derive(store: Store, q: CountQuery, base: Omit<Entry, 'born'>, minCap: number, short: boolean): Promise<Derived | Unserved> {
   const queries = deriveQueries(store.dialect, q, base, minCap, short)
-  const row = (await queries.delta.execute(store.db)).rows[0]!
+  const row = (await store.db.executeQuery<Record<string, unknown>>(compiledShape(store, queries.delta))).rows[0]!
   const derived = settled(queries, base.count, row)
   if (typeof derived === 'string' || toNumber(row.changed) !== 1) return derived
   const fix = (await queries.correction.execute(store.db)).rows[0]!

@@ -138,7 +138,7 @@ export const sqliteDialect: Dialect = {
   idPlainOnWalks: false,
   contains: (expr, value) => sql<SqlBool>`instr(${expr}, ${value}) > 0`,
   // AUTOINCREMENT keeps the largest seq ever handed out in sqlite_sequence, pruned or not.
-  changePosition: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${log}), 0) as text)`,
+  changePosition: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${sql.lit(log)}), 0) as text)`,
   changedAfter: (position) => sql<SqlBool>`seq > cast(${position} as integer)`,
   pruneMark: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${log}), 0) as text)`,
   prunedBy: (mark) => sql<SqlBool>`seq <= cast(${mark} as integer)`,

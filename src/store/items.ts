@@ -4,12 +4,12 @@
 // countMatching is deliberately its own function: the route asks "how many?" and this module is the
 // one place that decides how to answer: from a kept count brought up to date, or COUNT(*) when none
 // serves (store/counts.ts, docs/performance.md).
-import { sql, type CompiledQuery, type SqlBool } from 'kysely'
+import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely'
 import { applyPage, pageShape, whereOf } from '../query/apply.ts'
 import { countTerms, hasTwoRanges, mayImplyBounds, rangesOverTwo, withImpliedBounds, type Skews } from '../query/implied.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
-import { compiledOnce, rowsPerStatement } from './compiled.ts'
+import { compiledOnce, rowsPerStatement, type Shaped } from './compiled.ts'
 import { CountAside } from './counts.ts'
 import { toJson } from './dialect.ts'
 import { ITEM_TEXT, type ItemText } from './item-text.ts'
@@ -204,13 +204,11 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   const guess = needsSkews ? lastSkews.get(store.counts)?.[table] : undefined
   if (guess === undefined && needsSkews) return null
   const walk = guess === undefined ? plan : withImpliedBounds(plan, guess)
-  // The admin key, confirmed here rather than looked up first: a round trip less per page.
-  const keyLive = key ? sql`, ${liveKeyColumn(key.keyHash)} as key_live` : sql``
   // Nothing can match by the guess. Exact if the skews, read in one snapshot, are still the guess:
   // they only ever widen, so every row of that snapshot lies within them (one round trip instead of
   // a transaction's four or more).
   if (walk === null) {
-    const { rows } = await sql<Row>`select s.*${keyLive} from (${skewsQuery(store, table)}) as s`.execute(store.db)
+    const { rows } = await store.db.executeQuery<Row>(noPageStatement(store, table, key?.keyHash))
     if (key) key.live = Number(rows[0]!.key_live) > 0
     const read = skewsOf(rows[0]!)
     rememberSkews(store, table, read)
@@ -226,27 +224,8 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
     if (!derivation) return null
     derivations.push({ sign: term.sign, ...derivation })
   }
-  const page = pageQuery(store, table, walk, text)
-  const { column, direction } = plan.sort
-  const order = sql.raw(direction)
-  const skews = guess === undefined ? sql`select 1 as skews_unused` : skewsQuery(store, table)
-  const pageOrder = sql`${sql.ref(`p.${column}`)} ${order}, p.id ${order}`
-  const deltaName = (i: number) => sql.ref(`d${i}`)
-  const deltas = sql.join(derivations.map((x, i) => sql`${deltaName(i)} as (${x.delta})`))
-  const parts = sql`with ${deltas}, s as (${skews}), p as (${page})`
-  // One delta's columns as they are; several deltas' (a split count's terms) as one JSON object each.
-  const deltaColumns =
-    derivations.length === 1 ? sql`d0.*` : sql.join(derivations.map((_, i) => sql`row_to_json(${deltaName(i)}) as ${deltaName(i)}`))
-  const fromDeltas = sql.join(derivations.map((_, i) => deltaName(i)), sql` cross join `)
-  // With item text, the page comes back as one value: its rows' texts joined in page order. One
-  // row to decode instead of a hundred, each repeating the delta's and the skews' columns, which
-  // was most of what the driver spent on a page (pg's row parsing and its garbage).
-  const { rows } = text
-    ? await sql<Row>`${parts}
-    select ${deltaColumns}, s.*${keyLive}, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from ${fromDeltas} cross join s`.execute(store.db)
-    : await sql<Row>`${parts}
-    select p.*, ${deltaColumns}, s.*${keyLive} from ${fromDeltas} cross join s left join p on true
-    order by ${pageOrder}`.execute(store.db)
+  const statement = togetherStatement(store, table, walk, derivations.map((x) => x.delta), guess !== undefined, text, key?.keyHash)
+  const { rows } = await store.db.executeQuery<Row>(statement)
   if (key) key.live = Number(rows[0]!.key_live) > 0
   if (guess !== undefined) {
     const read = skewsOf(rows[0]!)
@@ -268,6 +247,79 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   if (text) return { rows: joinedRows(text, rows[0]!.page_text as string | null), total }
   const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
   return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total }
+}
+
+/** The skews alone, and whether the admin key is live: an empty page's one statement. Compiled once. */
+function noPageStatement(store: Store, table: ItemTable, keyHash?: string): CompiledQuery {
+  const values = keyHash === undefined ? [table] : [table, keyHash]
+  return compiledOnce(store, `no page|${keyHash === undefined ? '' : 'key'}`, values, ([t, k]) => sql<Row>`select s.*${keyLiveColumn(k)} from (${skewsQuery(store, t as ItemTable)}) as s`)
+}
+
+/** The admin key's column (liveKeyColumn), confirmed in the page's statement rather than looked up first: a round trip less per page. */
+const keyLiveColumn = (keyHash: unknown) => (keyHash === undefined ? sql`` : sql`, ${liveKeyColumn(keyHash as string)} as key_live`)
+
+/**
+ * pageWithDerivedTotal's statement: the walk's page, its total's delta statements, the skews (when
+ * the walk took its bounds from them) and the admin key, compiled once per shape when the page and
+ * every delta have one (store/compiled.ts). Building and compiling it took 0.25–0.35 ms of a ~1.1 ms
+ * page (docs/performance.md §6p).
+ */
+export function togetherStatement(
+  store: Store,
+  table: ItemTable,
+  walk: ListPlan,
+  deltas: ReadonlyArray<Shaped<RawBuilder<Row>>>,
+  withSkews: boolean,
+  text?: ItemText,
+  keyHash?: string,
+): CompiledQuery {
+  const page = pageShape(walk)
+  if (page === null || deltas.some((x) => x.key === null)) {
+    return togetherQuery(store, table, walk, deltas.map((x) => x.direct()), withSkews ? skewsQuery(store, table) : null, text, keyHash).compile(store.db)
+  }
+  const key = `together ${table}|${text ? 'text' : 'rows'}|${keyHash === undefined ? '' : 'key'}|${withSkews ? 'skews' : ''}|${page.key}|${deltas.map((x) => x.key).join('|')}`
+  const values = [...page.values, ...deltas.flatMap((x) => x.values), ...(withSkews ? [table] : []), ...(keyHash === undefined ? [] : [keyHash])]
+  return compiledOnce(store, key, values, (marks) => {
+    let at = page.values.length
+    const marked = page.withValues(marks.slice(0, at))
+    const built = deltas.map((x) => x.build(marks.slice(at, (at += x.values.length))))
+    const skews = withSkews ? skewsQuery(store, marks[at++] as ItemTable) : null
+    return togetherQuery(store, table, marked, built, skews, text, keyHash === undefined ? undefined : marks[at])
+  })
+}
+
+/** togetherStatement's query as Kysely builds it. `skews`: null when the walk did not need them. */
+function togetherQuery(
+  store: Store,
+  table: ItemTable,
+  walk: ListPlan,
+  deltas: ReadonlyArray<RawBuilder<Row>>,
+  skews: ReturnType<typeof skewsQuery> | null,
+  text: ItemText | undefined,
+  keyHash: unknown,
+): RawBuilder<Row> {
+  const page = pageQuery(store, table, walk, text)
+  const { column, direction } = walk.sort
+  const order = sql.raw(direction)
+  const pageOrder = sql`${sql.ref(`p.${column}`)} ${order}, p.id ${order}`
+  const deltaName = (i: number) => sql.ref(`d${i}`)
+  const parts = sql`with ${sql.join(deltas.map((x, i) => sql`${deltaName(i)} as (${x})`))}, s as (${skews ?? sql`select 1 as skews_unused`}), p as (${page})`
+  // One delta's columns as they are; several deltas' (a split count's terms) as one JSON object each.
+  const deltaColumns = deltas.length === 1 ? sql`d0.*` : sql.join(deltas.map((_, i) => sql`row_to_json(${deltaName(i)}) as ${deltaName(i)}`))
+  const fromDeltas = sql.join(
+    deltas.map((_, i) => deltaName(i)),
+    sql` cross join `,
+  )
+  const keyLive = keyLiveColumn(keyHash)
+  // With item text, the page comes back as one value: its rows' texts joined in page order. One
+  // row to decode instead of a hundred, each repeating the delta's and the skews' columns, which
+  // was most of what the driver spent on a page (pg's row parsing and its garbage).
+  return text
+    ? sql<Row>`${parts}
+    select ${deltaColumns}, s.*${keyLive}, (select string_agg(p.${sql.ref(ITEM_TEXT)}, ',' order by ${pageOrder}) from p) as page_text from ${fromDeltas} cross join s`
+    : sql<Row>`${parts}
+    select p.*, ${deltaColumns}, s.*${keyLive} from ${fromDeltas} cross join s left join p on true
+    order by ${pageOrder}`
 }
 
 /**

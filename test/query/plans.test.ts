@@ -83,7 +83,7 @@ for (const kind of STORES) {
             const queries = deriveQueries(store.dialect, { table, ...request }, { range: kept.range, count: 10_000, position }, 8192)
             const prefix = kind.name === 'sqlite' ? 'explain query plan ' : 'explain '
             const lines: string[] = []
-            for (const query of [queries.delta, queries.correction]) {
+            for (const query of [queries.delta.direct(), queries.correction]) {
               const q = query.compile(conn)
               const { rows } = await conn.executeQuery<Record<string, string>>(CompiledQuery.raw(prefix + q.sql, [...q.parameters]))
               lines.push(...rows.map((r) => r.detail ?? r['QUERY PLAN'] ?? ''))

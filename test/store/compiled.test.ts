@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pageShape } from '../../src/query/apply.ts'
 import { ADMIN_DIALOGS, ADMIN_MESSAGES, CHAT_DIALOGS, CHAT_MESSAGES, type Catalogue } from '../../src/query/catalogue.ts'
 import { parseListQuery } from '../../src/query/parse.ts'
-import { planList } from '../../src/query/plan.ts'
+import { planList, type Condition } from '../../src/query/plan.ts'
 import { makeObjectId, random } from '../../src/services/demo-data.ts'
 import { dialogCodec } from '../../src/services/dialog-item.ts'
 import { messageCodec } from '../../src/services/message-item.ts'
 import { compiledOnce } from '../../src/store/compiled.ts'
-import { pageQuery, pageStatement, type ItemTable } from '../../src/store/items.ts'
+import { ALL, deriveQueries, splitConditions, type Range } from '../../src/store/counts.ts'
+import { pageQuery, pageStatement, togetherStatement, type ItemTable } from '../../src/store/items.ts'
 import { asArrays } from '../../src/store/row-set.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
 
@@ -85,6 +86,42 @@ for (const kind of STORES) {
       }
       // Every plan of plain columns has a shape.
       expect(kept).toBe(1200)
+    })
+
+    it("every page statement with its total's deltas equals the one built for its own values", () => {
+      const r = generator(11)
+      const position = (n: number) => (kind.name === 'postgres' ? `${100 + n}:${100 + n}:` : String(n))
+      // The deltas of a page's total: one, or two for a split count's terms; over _id or a time.
+      const deltasOf = (table: ItemTable, conditions: readonly Condition[], n: number, terms: number) =>
+        Array.from({ length: terms }, (_, i) => {
+          const request = splitConditions(conditions, [i === 0 ? 'id' : 'updated_at'])
+          const kept: Range = n % 2 === 0 ? ALL : { lower: null, upper: request.range.upper }
+          return deriveQueries(t.store.dialect, { table, ...request }, { range: kept, count: 1000 + n, position: position(n) }, 64 + n).delta
+        })
+      let kept = 0
+      for (const { table, catalogue } of LISTS) {
+        for (let i = 0; i < 150; i++) {
+          const query = randomQuery(catalogue, r)
+          const plan = planOf(query, catalogue)
+          const text = i % 2 === 0 ? undefined : (table === 'dialogs' ? dialogCodec : messageCodec).itemText
+          const [terms, withSkews, keyHash] = [1 + r.int(2), r.int(2) === 0, r.int(2) === 0 ? undefined : `key-${i}`]
+          const shape = pageShape(plan)
+          if (shape) {
+            // Another request of the same shape first: other values, another kept count and position.
+            const other = shape.withValues(shape.values.map((v) => (typeof v === 'number' ? v + 1 : `${v}`.replace(/.$/, 'f'))))
+            const deltas = deltasOf(table, other.conditions, i + 1, terms)
+            if (deltas.every((x) => x.key !== null)) kept++
+            togetherStatement(t.store, table, other, deltas, withSkews, text, keyHash && `${keyHash}-other`)
+          }
+          const deltas = deltasOf(table, plan.conditions, i, terms)
+          const statement = togetherStatement(t.store, table, plan, deltas, withSkews, text, keyHash)
+          // The same statement built and compiled now: deltas without a key have no kept text.
+          const built = togetherStatement(t.store, table, plan, deltas.map((x) => ({ ...x, key: null })), withSkews, text, keyHash)
+          expect({ query, sql: statement.sql, parameters: statement.parameters }).toEqual({ query, sql: built.sql, parameters: built.parameters })
+        }
+      }
+      // Every plan of plain columns has a shape, and so do its deltas.
+      expect(kept).toBe(600)
     })
 
     it('a page of one dialog compares its id three times over, each from the one value', () => {

@@ -10,6 +10,7 @@ import { parseListQuery } from '../../src/query/parse.ts'
 import { planList } from '../../src/query/plan.ts'
 import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
+import { compiledShape } from '../../src/store/compiled.ts'
 import { createStore, type Store } from '../../src/store/connect.ts'
 import { ALL, Counts, deriveQueries, intersect, isEmpty, minus, splitConditions, type Range } from '../../src/store/counts.ts'
 import { countMatching, countNow, readSnapshot } from '../../src/store/items.ts'
@@ -326,12 +327,18 @@ for (const kind of STORES) {
         const bounds = [null, ...values.flatMap((value) => [false, true].map((inclusive) => ({ value, inclusive })))]
         const keptRanges: Range[] = [{ lower: null, upper: bounds[3]! }, { lower: bounds[1]!, upper: bounds[6]! }, ALL]
         const texts = new Set<string>()
+        const keys = new Set<string | null>()
         let pairs = 0
         for (const lower of bounds) {
           for (const upper of bounds) {
             for (const kept of keptRanges) {
               const queries = deriveQueries(db.store.dialect, { table: 'messages', column, rest: [], range: { lower, upper } }, { range: kept, count: 500, position }, 8192)
-              texts.add(queries.delta.compile(db.store.db).sql)
+              // Compiled once for all of them: one shape, and the text kept for it fits every range.
+              keys.add(queries.delta.key)
+              const built = queries.delta.direct().compile(db.store.db)
+              const once = compiledShape(db.store, queries.delta)
+              expect({ sql: once.sql, parameters: once.parameters }).toEqual({ sql: built.sql, parameters: built.parameters })
+              texts.add(once.sql)
               texts.add(queries.correction.compile(db.store.db).sql)
               pairs++
             }
@@ -339,6 +346,8 @@ for (const kind of STORES) {
         }
         expect(pairs).toBe(147)
         expect(texts.size, column).toBe(2)
+        expect([...keys].filter((k) => k === null)).toEqual([])
+        expect(keys.size, column).toBe(1)
       }
     })
 
