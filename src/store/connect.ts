@@ -8,7 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatab
 import type { StoreConfig } from '../config.ts'
 import { CountThread } from './count-thread.ts'
 import { Counts } from './counts.ts'
-import { postgresDialect, sqliteDialect, type Dialect } from './dialect.ts'
+import { postgresDialect, SQLITE_BUSY_TIMEOUT_MS, sqliteDialect, type Dialect } from './dialect.ts'
 import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { GENERIC_PLANS, preparingPool } from './prepared.ts'
@@ -110,11 +110,13 @@ export const SQLITE_PAGE_SIZE = 16384
 function openSqlite(file: string, countThreadRows: number): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const database = new SQLite(file)
+  // First: asking for WAL waits, as every statement does, while an import's index build holds the
+  // file out of WAL (decision 0017).
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
   database.pragma(`page_size = ${SQLITE_PAGE_SIZE}`)
   database.pragma('journal_mode = WAL')
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')
-  database.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   // :memory: has one connection: a second export would only queue behind the first.
   const limit = file === ':memory:' ? 1 : readerLimit(null)
@@ -138,7 +140,7 @@ function openSqlite(file: string, countThreadRows: number): Store {
 function sqliteReader(file: string, main: Kysely<Database>): Reader {
   if (file === ':memory:') return { db: main, close: async () => {} }
   const database = new SQLite(file, { readonly: true, fileMustExist: true })
-  database.pragma('busy_timeout = 5000')
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   return { db, close: () => db.destroy() }
 }

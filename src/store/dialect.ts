@@ -52,6 +52,21 @@ export interface Dialect {
    */
   readonly sortThreads: ((n: number) => RawBuilder<unknown>) | null
   /**
+   * How an import's index build leaves WAL and comes back (store/bulk-load.ts outsideWal, decision
+   * 0017); null where there is no WAL to leave. Under WAL every page of a new index is written
+   * twice, to the log and then into the file by the checkpoint; with a rollback journal a page past
+   * the file's old end needs no journal, and is written once. SQLite leaves WAL only when no other
+   * connection has the file open, and otherwise refuses (SQLITE_BUSY) — at once with no busy timeout.
+   */
+  readonly journalForBuild: {
+    readonly busyTimeout: (ms: number) => RawBuilder<unknown>
+    /** Out of WAL; throws where another connection has the file open. */
+    readonly leave: RawBuilder<unknown>
+    /** While out of WAL. */
+    readonly during: readonly RawBuilder<unknown>[]
+    readonly back: readonly RawBuilder<unknown>[]
+  } | null
+  /**
    * A row's ITEM_TEXT (store/item-text.ts): SQLite writes the item's JSON object itself where the
    * codec would write the same; PostgreSQL returns the row's values as one JSON array (its jsonb
    * does not print as JSON.stringify does).
@@ -108,6 +123,9 @@ export interface Dialect {
 
 const encode = (value: unknown): string => JSON.stringify(value)
 
+/** How long a SQLite statement waits for a lock another connection holds (store/connect.ts). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
@@ -119,6 +137,14 @@ export const sqliteDialect: Dialect = {
   boundsDialogPages: false,
   // A PRAGMA takes no bound parameters: the count is a whole number, written in.
   sortThreads: (n) => sql.raw(`pragma threads = ${Math.max(0, Math.trunc(n))}`),
+  journalForBuild: {
+    busyTimeout: (ms) => sql.raw(`pragma busy_timeout = ${Math.max(0, Math.trunc(ms))}`),
+    leave: sql.raw('pragma journal_mode = DELETE'),
+    // FULL while out of WAL: NORMAL with a rollback journal may lose the file, not only its last
+    // transactions, to a power failure at the wrong moment.
+    during: [sql.raw('pragma synchronous = FULL')],
+    back: [sql.raw('pragma journal_mode = WAL'), sql.raw('pragma synchronous = NORMAL')],
+  },
   itemText: sqliteItemText,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
@@ -155,6 +181,7 @@ export const postgresDialect: Dialect = {
   commitMark: null,
   boundsDialogPages: true,
   sortThreads: null,
+  journalForBuild: null,
   itemText: postgresItemText,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),

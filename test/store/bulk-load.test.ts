@@ -1,6 +1,7 @@
 // Bulk loading (src/store/bulk-load.ts): an import into an empty table builds its indexes at the end,
 // a run stopped half-way gets them back from migrate(), and batches that skip the row triggers on
 // SQLite still leave every kept count exact (they move the change log's cut instead).
+import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ADMIN_MESSAGES } from '../../src/query/catalogue.ts'
@@ -8,7 +9,7 @@ import { parseListQuery } from '../../src/query/parse.ts'
 import { planList } from '../../src/query/plan.ts'
 import { CODEC_OF, importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
-import { openBulkLoader } from '../../src/store/bulk-load.ts'
+import { openBulkLoader, outsideWal } from '../../src/store/bulk-load.ts'
 import { migrate } from '../../src/store/connect.ts'
 import { guarded } from '../../src/store/migrations/0006-bulk-load-guard.ts'
 import { INDEXES } from '../../src/store/indexes.ts'
@@ -87,6 +88,34 @@ for (const kind of STORES) {
       await importValues(store, 'messages', messages(3, 1_690_004_000))
       await check()
       expect(store.counts.stats.anomalies).toBe(0)
+    })
+
+    it.runIf(kind.name === 'sqlite')('builds out of WAL when no other connection has the file open, under WAL when one has, and puts WAL back', async () => {
+      const { store } = db
+      const pragma = async (name: string) => String(Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0])
+      const modeDuringBuild = async () => {
+        let during = ''
+        await outsideWal(store, async () => {
+          during = await pragma('journal_mode')
+        })
+        return during
+      }
+      expect(await modeDuringBuild()).toBe('delete')
+      expect([await pragma('journal_mode'), await pragma('synchronous')]).toEqual(['wal', '1'])
+      // A server reading the file: the mode stays WAL, the reader reads on.
+      const other = new SQLite(store.location, { readonly: true })
+      try {
+        other.prepare('select count(*) from messages').get()
+        expect(await modeDuringBuild()).toBe('wal')
+        expect(other.prepare('select count(*) as n from messages').get()).toEqual({ n: 0 })
+      } finally {
+        other.close()
+      }
+      expect([await pragma('journal_mode'), await pragma('synchronous')]).toEqual(['wal', '1'])
+      // An import into the empty table: its indexes built, the file in WAL again and whole.
+      await importValues(store, 'messages', messages(2500, 1_690_000_000))
+      expect(await indexNames()).toEqual(wanted)
+      expect([await pragma('journal_mode'), await pragma('synchronous'), await pragma('integrity_check')]).toEqual(['wal', '1', 'ok'])
     })
 
     it.runIf(kind.name === 'sqlite')('writes a bulk batch past the row triggers without dropping them; the next write is logged', async () => {
