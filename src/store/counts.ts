@@ -432,10 +432,7 @@ export class Counts {
     let far = false
     if (first) {
       const derived = await this.derived(store, q, first.entry, aside !== null)
-      if (typeof derived !== 'string') {
-        if (first.kind === 'delta') this.noteWalk(key, derived.walked)
-        return this.answer(key, range, derived, now, first.kind)
-      }
+      if (typeof derived !== 'string') return this.answer(key, range, derived, now, first.kind)
       far = first.kind === 'delta' && derived === 'far'
     }
     if (first?.kind !== 'rungs') {
@@ -457,8 +454,10 @@ export class Counts {
     return this.answer(key, range, full, now, null)
   }
 
-  private answer(key: string, range: Range, got: { count: number; position: string }, now: number, kind: 'delta' | 'rungs' | null): { count: number; position: string } {
+  /** A count served: counted by how it was got, kept, and a derivation's walk noted (noteWalk). */
+  private answer(key: string, range: Range, got: { count: number; position: string; walked?: number }, now: number, kind: 'delta' | 'rungs' | null): { count: number; position: string } {
     if (kind) this.stats[kind]++
+    if (kind === 'delta' && got.walked !== undefined) this.noteWalk(key, got.walked)
     this.keep(key, { range, count: got.count, position: got.position, born: now })
     return got
   }
@@ -541,7 +540,6 @@ export class Counts {
       settle: (row) => {
         const derived = settled(queries, base.count, row)
         if (typeof derived === 'string' || derived.count < 0 || toNumber(row.changed) === 1) return null
-        if (chosen.kind === 'delta') this.noteWalk(key, derived.walked)
         this.answer(key, range, derived, now, chosen.kind)
         this.stats.withPage++
         if (column !== 'id') this.keepForIds(table, conditions, derived.count, derived.position, now)
@@ -708,8 +706,6 @@ const isBounds = (s: Span): s is readonly [unknown, unknown] => Array.isArray(s)
 const spanSql = (column: Expression<unknown>, s: Span): Expression<SqlBool> =>
   isBounds(s) ? sql<SqlBool>`(${column} >= ${s[0]} and ${column} < ${s[1]})` : inRange(column, s)
 
-const span = (column: Expression<unknown>, kind: 'id' | 'time', r: Range): Expression<SqlBool> => spanSql(column, spanOf(kind, r))
-
 const kindOf = (column: string): 'id' | 'time' => (column === 'id' ? 'id' : 'time')
 
 /** A range that holds nothing (from the lowest value up to it): what a derivation without a second piece walks. */
@@ -843,8 +839,9 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const band = q.band ?? ALL
   const log = LOG[table]
   const kind = kindOf(column)
+  const kept = spanOf(kind, base.range)
   // The changed rows are looked up by id: every other column hidden from index choice.
-  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${span(d.noIndex(sql.ref(column)), kind, base.range)}`
+  const byId = sql<SqlBool>`${whereOf({ conditions: rest, sort: { column: 'id', direction: 'desc' }, orderingColumns: COLUMNS[table] }, d)} and ${spanSql(d.noIndex(sql.ref(column)), kept)}`
   const cap = short ? minCap : Math.max(minCap, Math.ceil(base.count / 2))
   // What the kept count has beyond the range is subtracted, what the range has beyond it added:
   // one piece at most beyond each end, two in all, padded to two so that the text is the same
@@ -855,8 +852,9 @@ export function deriveQueries(d: Dialect, q: CountQuery, base: { range: Range; c
   const pieces = ends.map(({ r }) => spanOf(kind, intersect(r, band)))
   // An id never changes, so for an id range only changes inside it matter (`within`); a time can
   // change, so for a time range every change does.
-  const delta = deltaShape(d, q, { position: base.position, cap, rest, pieces, within: column === 'id' ? spanOf(kind, base.range) : null })
-  const after = column === 'id' ? sql<SqlBool>`${d.changedAfter(base.position)} and ${span(d.noIndex(sql.ref(column)), kind, base.range)}` : d.changedAfter(base.position)
+  const within = column === 'id' ? kept : null
+  const delta = deltaShape(d, q, { position: base.position, cap, rest, pieces, within })
+  const after = changedSince(d, column, base.position, within)
   // Each changed id's first change after the kept count: its pre-image is the row as the kept count
   // saw it (existed = 0: it was not there then).
   const correction = sql<{ now_matching: unknown; then_matching: unknown }>`
@@ -896,6 +894,10 @@ function deltaShape(d: Dialect, q: Pick<CountQuery, 'table' | 'column'>, parts: 
   }
 }
 
+/** The change log's rows after `position` that may matter: for an id range, those `within` it. Read by position (seq / xid index), not by id. */
+const changedSince = (d: Dialect, column: string, position: string, within: Span | null): Expression<SqlBool> =>
+  within === null ? d.changedAfter(position) : sql<SqlBool>`${d.changedAfter(position)} and ${spanSql(d.noIndex(sql.ref(column)), within)}`
+
 function deltaQuery(d: Dialect, q: Pick<CountQuery, 'table' | 'column'>, parts: DeltaParts): RawBuilder<Record<string, unknown>> {
   const { table, column } = q
   const col = sql.ref(column)
@@ -904,8 +906,7 @@ function deltaQuery(d: Dialect, q: Pick<CountQuery, 'table' | 'column'>, parts: 
   const where = walkingIndexOf(d, { table, column, rest: parts.rest })
   const piece = (s: Span, name: string) =>
     sql`(select count(*) from (select 1 from ${sql.table(table)} where ${where} and ${spanSql(col, s)} limit ${parts.cap}) as piece) as ${sql.ref(name)}`
-  // The log is read by position (seq / xid index), not by id.
-  const after = parts.within === null ? d.changedAfter(position) : sql<SqlBool>`${d.changedAfter(position)} and ${spanSql(d.noIndex(col), parts.within)}`
+  const after = changedSince(d, column, position, parts.within)
   return sql<Record<string, unknown>>`
     select
       ${d.changePosition(LOG[table])} as position,

@@ -126,6 +126,13 @@ const encode = (value: unknown): string => JSON.stringify(value)
 /** How long a SQLite statement waits for a lock another connection holds (store/connect.ts). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000
 
+/**
+ * A SQLite change log's last seq: AUTOINCREMENT keeps the largest ever handed out in
+ * sqlite_sequence, pruned or not. The log's name is written in: a key of the statements compiled
+ * once fixes it (store/compiled.ts takes only the request's values as parameters).
+ */
+const lastSeq = (log: string) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${sql.lit(log)}), 0) as text)`
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
@@ -163,10 +170,9 @@ export const sqliteDialect: Dialect = {
   noIndex: (expr) => sql`+${expr}`,
   idPlainOnWalks: false,
   contains: (expr, value) => sql<SqlBool>`instr(${expr}, ${value}) > 0`,
-  // AUTOINCREMENT keeps the largest seq ever handed out in sqlite_sequence, pruned or not.
-  changePosition: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${sql.lit(log)}), 0) as text)`,
+  changePosition: (log) => lastSeq(log),
   changedAfter: (position) => sql<SqlBool>`seq > cast(${position} as integer)`,
-  pruneMark: (log) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${log}), 0) as text)`,
+  pruneMark: (log) => lastSeq(log),
   prunedBy: (mark) => sql<SqlBool>`seq <= cast(${mark} as integer)`,
   advancedCut: (mark) => sql`max(cut, cast(${mark} as integer))`,
   keepsChangesAfter: (position, cut) => sql<SqlBool>`cast(${position} as integer) >= ${cut}`,

@@ -261,8 +261,8 @@ const keyLiveColumn = (keyHash: unknown) => (keyHash === undefined ? sql`` : sql
 /**
  * pageWithDerivedTotal's statement: the walk's page, its total's delta statements, the skews (when
  * the walk took its bounds from them) and the admin key, compiled once per shape when the page and
- * every delta have one (store/compiled.ts). Building and compiling it took 0.25–0.35 ms of a ~1.1 ms
- * page (docs/performance.md §6p).
+ * every delta have one (store/compiled.ts): built and compiled on every request, PostgreSQL's pages
+ * took 0.09 ms longer (median over the benchmark's shapes, docs/performance.md §6q).
  */
 export function togetherStatement(
   store: Store,
