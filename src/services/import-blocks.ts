@@ -81,7 +81,8 @@ export async function writeBlock(w: BlockWriter, seq: number, bytes: Uint8Array)
   }
   const batch = prepareBatch(w.store, w.kind as ItemTable, [...rows.values()])
   await awaitTurn(w.turn, seq)
-  await writePrepared(w.store, batch)
+  // Each thread's connection writes only the import's blocks (the loader's finish() comes after).
+  await writePrepared(w.store, batch, true)
   Atomics.store(w.turn, 0, seq + 1)
   Atomics.notify(w.turn, 0)
   return { seq, lines: lines.length, imported: rows.size, rejected }

@@ -6,14 +6,14 @@
 //   several times faster than inserting into them (on SQLite with a helper thread per core). A run
 //   stopped half-way leaves them missing; migrate() (every start) builds what is missing
 //   (store/indexes.ts).
-// - Where the dialect allows (importSkipsRowTriggers: SQLite), each large batch's transaction puts
-//   its table in bulk_loading, which the table's triggers skip for (migration 0006), and takes it
-//   out before it commits, so no one else ever sees them skip. What they would have kept is kept
-//   per batch instead: the skews widened once for the batch, and the change log gets one marker
-//   row and its cut moves up to it, so that every count kept from before the batch is recounted
-//   (store/counts.ts) rather than derived past rows the log never saw. Exact, at the price of one
-//   COUNT(*) per kept filter after an import; so only batches of BULK rows or more do it, and a
-//   small import (one item re-imported) goes through the triggers.
+// - Where the dialect allows (importSkipsRowTriggers: SQLite), each large batch's transaction drops
+//   its table's row triggers on its own connection, where they live (store/row-triggers.ts), and
+//   creates them again before it commits; no other connection ever sees them gone. What they
+//   would have kept is kept per batch instead: the skews widened once for the batch, and the
+//   change log gets one marker row and its cut moves up to it, so that every count kept from
+//   before the batch is recounted (store/counts.ts) rather than derived past rows the log never
+//   saw. Exact, at the price of one COUNT(*) per kept filter after an import; so only batches of
+//   BULK rows or more do it, and a small import (one item re-imported) goes through the triggers.
 import { availableParallelism } from 'node:os'
 import { sql, type CompiledQuery } from 'kysely'
 import { schemaChange, type Store } from './connect.ts'
@@ -22,6 +22,7 @@ import { ensureIndexes, INDEXES } from './indexes.ts'
 import { LOGGED } from './migrations/0002-change-log.ts'
 import type { Skews } from '../query/implied.ts'
 import { currentSkews, upsertStatements, type ItemTable } from './items.ts'
+import { createRowTriggers, dropRowTriggers } from './row-triggers.ts'
 
 type Row = Record<string, unknown>
 
@@ -43,6 +44,8 @@ export async function openBulkLoader(store: Store, table: ItemTable): Promise<Bu
   return {
     write: (rows) => writeBatch(store, table, rows),
     async finish() {
+      // After batches written with onlyBatches (writePrepared) on this connection.
+      if (store.dialect.importSkipsRowTriggers) await createRowTriggers(store.db, table)
       if (empty) await schemaChange(store, () => withSortThreads(store, () => outsideWal(store, () => ensureIndexes(store.db, table))))
     },
   }
@@ -121,16 +124,24 @@ export function prepareBatch(store: Store, table: ItemTable, rows: Row[]): Prepa
   return { table, statements: upsertStatements(store, table, rows), skews: bulk ? boundsOf(rows) : null }
 }
 
-/** Runs a prepared batch in one transaction (see writeBatch). */
-export async function writePrepared(store: Store, batch: PreparedBatch): Promise<void> {
+/**
+ * Runs a prepared batch in one transaction (see writeBatch). A large batch drops its table's row
+ * triggers on this connection and creates them again before it commits (store/row-triggers.ts).
+ * `onlyBatches`: nothing but an import's batches writes on this connection until the loader's
+ * finish() (a parallel import's own connections), so a large batch leaves them off for the next
+ * and a small one creates them first. Each drop and creation makes SQLite compile the batch's
+ * statements again, which cost as much as the triggers (docs/performance.md §6r).
+ */
+export async function writePrepared(store: Store, batch: PreparedBatch, onlyBatches = false): Promise<void> {
   if (batch.statements.length === 0) return
   const { table, skews } = batch
   await store.db.transaction().execute(async (trx) => {
-    if (skews) await sql`insert into bulk_loading (tbl) values (${table})`.execute(trx)
+    if (skews) await dropRowTriggers(trx, table)
+    else if (onlyBatches && store.dialect.importSkipsRowTriggers) await createRowTriggers(trx, table)
     for (const query of batch.statements) await trx.executeQuery(query)
     if (!skews) return
     const view = { ...store, db: trx }
-    await sql`delete from bulk_loading where tbl = ${table}`.execute(trx)
+    if (!onlyBatches) await createRowTriggers(trx, table)
     await widenSkews(view, table, skews)
     const { rows: marker } = await sql<{ seq: unknown }>`insert into ${sql.table(LOGGED[table].log)} (id, existed) values ('', 0) returning seq`.execute(trx)
     await sql`update change_log_cut set cut = ${store.dialect.advancedCut(String(marker[0]!.seq))} where tbl = ${table}`.execute(trx)

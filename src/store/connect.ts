@@ -13,6 +13,7 @@ import { ensureIndexes } from './indexes.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { GENERIC_PLANS, preparingPool } from './prepared.ts'
 import { AS_ARRAYS, type ArrayRows } from './row-set.ts'
+import { createRowTriggers, createRowTriggersAtOpen } from './row-triggers.ts'
 import type { Database } from './schema.ts'
 
 export interface Store {
@@ -117,6 +118,7 @@ function openSqlite(file: string, countThreadRows: number): Store {
   database.pragma('journal_mode = WAL')
   // NORMAL under WAL loses no committed transaction on a process crash, only on power loss.
   database.pragma('synchronous = NORMAL')
+  createRowTriggersAtOpen(database)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepStatements(database) }) })
   // :memory: has one connection: a second export would only queue behind the first.
   const limit = file === ':memory:' ? 1 : readerLimit(null)
@@ -218,6 +220,8 @@ export async function migrate(store: Store): Promise<string[]> {
   return schemaChange(store, async () => {
     const { error, results } = await migrator.migrateToLatest()
     if (error) throw error
+    // SQLite: this connection opened before 0007 moved the triggers to each connection, or the file was new.
+    if (store.dialect.importSkipsRowTriggers) await createRowTriggers(store.db)
     // An import interrupted while it had dropped indexes to build them at the end (store/bulk-load.ts).
     await ensureIndexes(store.db)
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

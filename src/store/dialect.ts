@@ -17,8 +17,8 @@ export interface Dialect {
   /** SELECT … FOR UPDATE exists. SQLite has no row locks: its one writer at a time serialises updates. */
   readonly rowLocks: boolean
   /**
-   * An import's large batches pass the per-row triggers by (store/bulk-load.ts, migration 0006):
-   * SQLite's writers take turns, so no one else ever writes while they stand aside, and its row
+   * An import's large batches write with no row triggers (store/bulk-load.ts): SQLite's are each
+   * connection's own (store/row-triggers.ts, migration 0007), its writers take turns, and its row
    * triggers cost as much as the insert. PostgreSQL's are statement triggers, cheap per row.
    */
   readonly importSkipsRowTriggers: boolean

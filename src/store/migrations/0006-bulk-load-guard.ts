@@ -6,6 +6,7 @@
 // bulk_loading for the length of its transaction, and each trigger's WHEN skips while it is there.
 // The table is empty outside those transactions: for any other write the check finds nothing.
 // PostgreSQL's statement-level triggers cost an import little and are left as they are.
+// Replaced by 0007: the triggers are now each connection's own, and a batch drops them (decision 0018).
 import { sql, type Kysely } from 'kysely'
 import type { Dialect } from '../dialect.ts'
 

@@ -7,6 +7,7 @@ import * as chat from './0003-chat.ts'
 import * as itemSkews from './0004-item-skews.ts'
 import * as adminAudit from './0005-admin-audit.ts'
 import * as bulkLoadGuard from './0006-bulk-load-guard.ts'
+import * as connectionTriggers from './0007-connection-triggers.ts'
 
 type Step = { up(db: Kysely<unknown>, d: Dialect): Promise<void> }
 
@@ -17,6 +18,7 @@ const STEPS: Record<string, Step> = {
   '0004-item-skews': itemSkews,
   '0005-admin-audit': adminAudit,
   '0006-bulk-load-guard': bulkLoadGuard,
+  '0007-connection-triggers': connectionTriggers,
 }
 
 /** Every migration's name, in order. */
