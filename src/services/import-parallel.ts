@@ -8,6 +8,10 @@
 //
 // With no workers, for input that is not NDJSON (a pretty-printed array or page, read whole anyway),
 // or into an in-memory SQLite database, the import is import.ts's, in this thread.
+//
+// `store` is the import's own (the CLI opens it for the import): nothing else writes on its
+// connection until the import ends, so every path here writes its batches `onlyBatches`, leaving
+// SQLite's row triggers off from one batch to the next (store/bulk-load.ts writePrepared).
 import { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { StoreConfig } from '../config.ts'
@@ -51,12 +55,12 @@ export async function importStream(
 ): Promise<ImportReport> {
   // An in-memory SQLite database is private to its one connection: a worker's would be another one.
   const oneConnection = storeConfig.databaseUrl === null && storeConfig.dbFile === ':memory:'
-  if (options.workers < 1 || oneConnection) return importItems(store, kind, readItems(input), options.onProgress)
+  if (options.workers < 1 || oneConnection) return importItems(store, kind, readItems(input), options.onProgress, true)
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>
   const head = await readHead(chunks)
   if (head.opensDocument) {
     const replayed = Readable.from(replay(head.pieces, chunks))
-    return importItems(store, kind, readItems(replayed), options.onProgress)
+    return importItems(store, kind, readItems(replayed), options.onProgress, true)
   }
   const loader = await openBulkLoader(store, kind as ItemTable)
   try {

@@ -167,10 +167,11 @@ export async function importItems(
   kind: ImportKind,
   source: AsyncIterable<Located | Rejection> | Iterable<Located | Rejection>,
   onProgress: (report: ImportReport) => void = () => {},
+  onlyBatches = false,
 ): Promise<ImportReport> {
   const codec = CODEC_OF[kind]
   const report: ImportReport = { imported: 0, rejected: [] }
-  const loader = await openBulkLoader(store, kind as ItemTable)
+  const loader = await openBulkLoader(store, kind as ItemTable, onlyBatches)
   let batch = new Map<string, Record<string, unknown>>()
   const flush = async () => {
     if (batch.size === 0) return

@@ -36,13 +36,17 @@ export interface BulkLoader {
 /** Batches this large skip the row triggers. */
 const BULK = 1000
 
-export async function openBulkLoader(store: Store, table: ItemTable): Promise<BulkLoader> {
+/**
+ * `onlyBatches`: nothing else writes on the store's connection until finish() (the CLI's own
+ * import store): its large batches leave the row triggers off for the next (writePrepared).
+ */
+export async function openBulkLoader(store: Store, table: ItemTable, onlyBatches = false): Promise<BulkLoader> {
   const empty = (await store.db.selectFrom(table).select('id').limit(1).executeTakeFirst()) === undefined
   if (empty) {
     for (const [name, t] of INDEXES) if (t === table) await store.db.schema.dropIndex(name).ifExists().execute()
   }
   return {
-    write: (rows) => writeBatch(store, table, rows),
+    write: (rows) => writePrepared(store, prepareBatch(store, table, rows), onlyBatches),
     async finish() {
       // After batches written with onlyBatches (writePrepared) on this connection.
       if (store.dialect.importSkipsRowTriggers) await createRowTriggers(store.db, table)
@@ -107,14 +111,6 @@ export interface PreparedBatch {
 }
 
 /**
- * Upserts `rows` in one transaction, past the row triggers when the batch is large and the dialect
- * allows. Any connection to the store can run it: the import's worker threads each do, in turn.
- */
-export async function writeBatch(store: Store, table: ItemTable, rows: Row[]): Promise<void> {
-  await writePrepared(store, prepareBatch(store, table, rows))
-}
-
-/**
  * Everything of a batch that needs no transaction: its statements, values in place, and the bounds
  * its rows reach. An import's threads write in turn, one at a time, and build this before their
  * turn comes: it was a fifth of the time a turn held the write lock (docs/performance.md §6m).
@@ -125,11 +121,12 @@ export function prepareBatch(store: Store, table: ItemTable, rows: Row[]): Prepa
 }
 
 /**
- * Runs a prepared batch in one transaction (see writeBatch). A large batch drops its table's row
- * triggers on this connection and creates them again before it commits (store/row-triggers.ts).
- * `onlyBatches`: nothing but an import's batches writes on this connection until the loader's
- * finish() (a parallel import's own connections), so a large batch leaves them off for the next
- * and a small one creates them first. Each drop and creation makes SQLite compile the batch's
+ * Upserts a prepared batch in one transaction. Any connection to the store can run it: the
+ * import's worker threads each do, in turn. A large batch drops its table's row triggers on this
+ * connection and creates them again before it commits (store/row-triggers.ts). `onlyBatches`:
+ * nothing but an import's batches writes on this connection until the loader's finish() (the
+ * CLI's import connections), so a large batch leaves them off for the next and a small one
+ * creates them first. Each drop and creation makes SQLite compile the batch's
  * statements again, which cost as much as the triggers (docs/performance.md §6r).
  */
 export async function writePrepared(store: Store, batch: PreparedBatch, onlyBatches = false): Promise<void> {

@@ -105,7 +105,7 @@ describe('row triggers of each connection (sqlite)', () => {
     expect(await own(a)).toEqual(ALL)
   })
 
-  it('leaves them off between a parallel import’s batches, and puts them back at its end', async () => {
+  it('leaves them off between the CLI import’s batches, and puts them back at its end', async () => {
     const store = open()
     await migrate(store)
     // Batches written as a parallel import's connections write them: off after a large one, back for a small one.
@@ -123,6 +123,16 @@ describe('row triggers of each connection (sqlite)', () => {
     const before = await logged(store)
     await importValues(store, 'messages', messages(2, 1_720_000_000))
     expect(await logged(store)).toBe(before + 2)
+
+    // The one-thread import (--workers 0) too: off between its batches (looked at after each), back at its end.
+    const seen: Array<Promise<string[]>> = []
+    const more = messages(6500, 1_730_000_000).map((m) => JSON.stringify(m)).join('\n')
+    await importStream(store, config, 'messages', Readable.from([Buffer.from(more)]), { workers: 0, onProgress: () => seen.push(own(store)) })
+    expect(await Promise.all(seen)).toEqual([ALL.filter((n) => n.startsWith('dialogs')), ALL.filter((n) => n.startsWith('dialogs'))])
+    expect(await own(store)).toEqual(ALL)
+    const after = await logged(store)
+    await importValues(store, 'messages', messages(2, 1_740_000_000))
+    expect(await logged(store)).toBe(after + 2)
   })
 })
 
