@@ -62,7 +62,9 @@ export async function importStream(
     const replayed = Readable.from(replay(head.pieces, chunks))
     return importItems(store, kind, readItems(replayed), options.onProgress, true)
   }
-  const loader = await openBulkLoader(store, kind as ItemTable)
+  // Its write() goes unused (the threads write blocks, import-blocks.ts); its finish() builds the
+  // indexes and creates this connection's row triggers again.
+  const loader = await openBulkLoader(store, kind as ItemTable, true)
   try {
     return await inWorkers(store, storeConfig, kind, head.pieces, chunks, options)
   } finally {

@@ -38,7 +38,8 @@ const BULK = 1000
 
 /**
  * `onlyBatches`: nothing else writes on the store's connection until finish() (the CLI's own
- * import store): its large batches leave the row triggers off for the next (writePrepared).
+ * import store): its large batches leave the row triggers off for the next (writePrepared), and
+ * finish() creates them again.
  */
 export async function openBulkLoader(store: Store, table: ItemTable, onlyBatches = false): Promise<BulkLoader> {
   const empty = (await store.db.selectFrom(table).select('id').limit(1).executeTakeFirst()) === undefined
@@ -48,8 +49,8 @@ export async function openBulkLoader(store: Store, table: ItemTable, onlyBatches
   return {
     write: (rows) => writePrepared(store, prepareBatch(store, table, rows), onlyBatches),
     async finish() {
-      // After batches written with onlyBatches (writePrepared) on this connection.
-      if (store.dialect.importSkipsRowTriggers) await createRowTriggers(store.db, table)
+      // Batches written onlyBatches (writePrepared) may have left them off on this connection.
+      if (onlyBatches && store.dialect.importSkipsRowTriggers) await createRowTriggers(store.db, table)
       if (empty) await schemaChange(store, () => withSortThreads(store, () => outsideWal(store, () => ensureIndexes(store.db, table))))
     },
   }
@@ -126,8 +127,8 @@ export function prepareBatch(store: Store, table: ItemTable, rows: Row[]): Prepa
  * connection and creates them again before it commits (store/row-triggers.ts). `onlyBatches`:
  * nothing but an import's batches writes on this connection until the loader's finish() (the
  * CLI's import connections), so a large batch leaves them off for the next and a small one
- * creates them first. Each drop and creation makes SQLite compile the batch's
- * statements again, which cost as much as the triggers (docs/performance.md §6r).
+ * creates them first. Each drop and creation makes SQLite compile the batch's statements again,
+ * which cost as much as the triggers (docs/performance.md §6r).
  */
 export async function writePrepared(store: Store, batch: PreparedBatch, onlyBatches = false): Promise<void> {
   if (batch.statements.length === 0) return

@@ -25,9 +25,11 @@ export function createRowTriggersAtOpen(database: Runner): void {
   for (const { sql: text } of database.prepare('select sql from row_triggers order by name').all() as { sql: string }[]) database.exec(text)
 }
 
-/** Creates the connection's row triggers, of one table or of all; those it has already are kept. */
+/**
+ * Creates the connection's row triggers, of one table or of all; those it has already are kept.
+ * On a migrated file only (migrate() calls it after migrating), where `row_triggers` exists.
+ */
 export async function createRowTriggers(db: Kysely<Database>, table?: ItemTable): Promise<void> {
-  if ((await sql.raw(EXISTS).execute(db)).rows.length === 0) return
   const { rows } = await sql<{ sql: string }>`select sql from row_triggers where ${table === undefined ? sql`1 = 1` : sql`tbl = ${table}`} order by name`.execute(db)
   for (const { sql: text } of rows) await sql.raw(text).execute(db)
 }
