@@ -112,9 +112,10 @@ function textColumnWriter(at: number, fromValues: (values: readonly unknown[]) =
 /**
  * The reader of wire items for `fields`: fromItem, compiled once per codec, as compileWriter is. An
  * import calls it for every item: a loop over the fields with a switch per codec took 2.3 µs a
- * message, this 1.0 µs (docs/performance.md §6s). The generated function checks each field in the codec's order with no branching on codecs, and
- * builds every row with the same keys in the same order, so that the statements' flattening reads
- * one shape of object. Only field names and column names from the codec's own list reach the
+ * message, this 1.0 µs (docs/performance.md §6s). The generated function checks each field in the
+ * codec's order with no branching on codecs, and builds every row from one literal holding every
+ * column (so that an upsert replaces the whole row), all rows one shape of object for the
+ * statements' flattening. Only field names and column names from the codec's own list reach the
  * source, each as a JSON literal; values are read from the input.
  *
  * Custom keys: an input whose own enumerable keys are all fields (the usual case) is not walked a
@@ -131,6 +132,7 @@ function compileReader(fields: readonly FieldSpec[]): ItemCodec['fromItem'] {
     const missing = f.required ? fail('is required') : f.codec === 'time' ? '' : `(absent ??= []).push(${name})`
     // A null optional field other than a time is stored as null: the row starts with nulls.
     const nullable = !f.required && f.codec !== 'time' && f.codec !== 'constant'
+    // A per-user constant given as another value (exported from a user's view) is kept as a custom key.
     const check =
       f.codec === 'constant' ? `if (v !== constants[${i}]) extra = custom(extra, ${name}, v)`
       : f.codec === 'objectid' ? `if (typeof v === 'string' && OBJECT_ID.test(v)) ${col} = v.toLowerCase(); else ${fail('must be an ObjectId (24 hex characters)')}`
