@@ -142,7 +142,7 @@ function compileReader(fields: readonly FieldSpec[]): ItemCodec['fromItem'] {
       : f.codec === 'string' ? `if (typeof v === 'string') ${col} = v; else ${fail('must be a string or null')}`
       : f.codec === 'bool' ? `if (typeof v === 'boolean') ${col} = v ? 1 : 0; else ${fail('must be true, false or null')}`
       : f.codec === 'int_array' ? `s = intArrayText(v); if (s !== null) ${col} = s; else ${fail('must be an array of integers or null')}`
-      : `${col} = jsonText(v)`
+      : `${col} = jsonFieldText(v)`
     return `if (hasOwn(input, ${name})) {
       known++
       v = input[${name}]
@@ -166,7 +166,7 @@ function compileReader(fields: readonly FieldSpec[]): ItemCodec['fromItem'] {
   const names = new Set(fields.map((f) => f.name))
   const constants = fields.map((f) => f.value)
   const oneOf = fields.map((f) => f.oneOf ?? [])
-  const bound = { hasOwn: Object.hasOwn, OBJECT_ID, parseTime, objectIdTime, toJson, intArrayText, jsonText, custom, names, constants, oneOf }
+  const bound = { hasOwn: Object.hasOwn, OBJECT_ID, parseTime, objectIdTime, toJson, intArrayText, jsonFieldText, custom, names, constants, oneOf }
   return new Function(...Object.keys(bound), source)(...Object.values(bound)) as ItemCodec['fromItem']
 }
 
@@ -182,7 +182,7 @@ function intArrayText(v: unknown): string | null {
 }
 
 /** A JSON field's text; an empty array, most messages' attachments, without a call to JSON.stringify. */
-const jsonText = (v: unknown): string | null => (Array.isArray(v) && v.length === 0 ? '[]' : toJson(v))
+const jsonFieldText = (v: unknown): string | null => (Array.isArray(v) && v.length === 0 ? '[]' : toJson(v))
 
 /** `extra` (made when first needed) with one more custom key, defined: a key named __proto__ stays an ordinary key. */
 function custom(extra: Item | null, key: string, value: unknown): Item {

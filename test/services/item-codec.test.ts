@@ -33,18 +33,20 @@ const CUSTOM: Array<[string, unknown]> = [
   ['n', 0],
 ]
 
+/** `key` defined on `target` as an own data property: a key named __proto__ stays an ordinary key. */
+const define = (target: Item, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+
 /** A wire item as the codec shows it back: its fields in the codec's order, then its custom keys in theirs. */
 function shownAs(codec: ItemCodec, item: Item): string {
   const out: Item = {}
-  const define = (key: string, value: unknown) => Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
   const names = new Set(codec.fields.map((f) => f.name))
   for (const f of codec.fields) {
-    if (Object.hasOwn(item, f.name)) define(f.name, f.codec === 'objectid' && typeof item[f.name] === 'string' ? (item[f.name] as string).toLowerCase() : item[f.name])
-    else if (f.codec === 'time') define(f.name, f.name === 'created_at' ? formatTime(parseInt(String(item._id).slice(0, 8), 16) * 1000) : undefined)
+    if (Object.hasOwn(item, f.name)) define(out, f.name, f.codec === 'objectid' && typeof item[f.name] === 'string' ? (item[f.name] as string).toLowerCase() : item[f.name])
+    else if (f.codec === 'time') define(out, f.name, f.name === 'created_at' ? formatTime(parseInt(String(item._id).slice(0, 8), 16) * 1000) : undefined)
   }
   // A missing updated_at is the creation time.
-  if (out.updated_at === undefined && codec.fields.some((f) => f.name === 'updated_at')) define('updated_at', out.created_at)
-  for (const key of Object.keys(item)) if (!names.has(key)) define(key, item[key])
+  if (out.updated_at === undefined && codec.fields.some((f) => f.name === 'updated_at')) define(out, 'updated_at', out.created_at)
+  for (const key of Object.keys(item)) if (!names.has(key)) define(out, key, item[key])
   // A constant shown as its own value when given as it: an item keeps whatever it was given.
   return JSON.stringify(out)
 }
@@ -57,7 +59,7 @@ function shuffled(item: Item, names: ReadonlySet<string>, rnd: () => number): It
   const order: string[] = []
   while (fields.length + custom.length > 0) order.push((rnd() < 0.5 && fields.length > 0) || custom.length === 0 ? fields.shift()! : custom.shift()!)
   const out: Item = {}
-  for (const k of order) Object.defineProperty(out, k, { value: item[k], enumerable: true, writable: true, configurable: true })
+  for (const k of order) define(out, k, item[k])
   return out
 }
 
@@ -96,7 +98,7 @@ for (const [label, codec, base] of CODECS) {
           else if (roll < 0.3 && f.codec !== 'time') item[f.name] = null
           else if (roll < 0.6) item[f.name] = pick(VALID[f.codec]!)
         }
-        for (const [key, value] of CUSTOM) if (rnd() < 0.25) Object.defineProperty(item, key, { value, enumerable: true, writable: true, configurable: true })
+        for (const [key, value] of CUSTOM) if (rnd() < 0.25) define(item, key, value)
         const row = rowOf(codec, item)
         shapes.add(Object.keys(row).join(','))
         expect(JSON.stringify(codec.toItem(row, sqliteDialect)), JSON.stringify(item)).toBe(shownAs(codec, item))
