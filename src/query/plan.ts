@@ -2,6 +2,7 @@
 // Values are typed here; times in unix seconds become millisecond bounds at second precision.
 // Knows neither HTTP nor SQL.
 import { ParameterErrors } from '../errors.ts'
+import { OBJECT_ID } from '../object-id.ts'
 import { OPS_OF_KIND, type Catalogue, type Field } from './catalogue.ts'
 import type { ListQuery, RawCondition } from './parse.ts'
 
@@ -42,7 +43,6 @@ export interface ListPlan {
 
 const INT = /^-?\d{1,15}$/
 const TIME = /^\d{1,12}(\.\d{1,9})?$/
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/
 const DESCRIBE: Record<Field['kind'], string> = {
   objectid: 'an ObjectId (24 hex characters)',
   time: 'a unix timestamp in seconds (e.g. 1687886581)',

@@ -4,6 +4,7 @@
 // (one lock order for every path: dialog, then its messages, then dialog_users).
 import { ObjectId } from 'bson'
 import { AppError, ParameterErrors } from '../errors.ts'
+import { OBJECT_ID } from '../object-id.ts'
 import { CHAT_DIALOGS } from '../query/catalogue.ts'
 import { parseListQuery } from '../query/parse.ts'
 import { planList } from '../query/plan.ts'
@@ -238,7 +239,7 @@ export type DeleteAnswer = { SuccessfullyDeleted: { ids: string[] }; NotFound: {
 /** The comma list of an id path parameter: valid ObjectIds (lower-cased) and the rest. */
 export function splitIds(raw: string): { valid: string[]; invalid: string[] } {
   const parts = [...new Set(raw.split(',').map((p) => p.trim()).filter(Boolean))]
-  return { valid: parts.filter((p) => /^[0-9a-fA-F]{24}$/.test(p)).map((p) => p.toLowerCase()), invalid: parts.filter((p) => !/^[0-9a-fA-F]{24}$/.test(p)) }
+  return { valid: parts.filter((p) => OBJECT_ID.test(p)).map((p) => p.toLowerCase()), invalid: parts.filter((p) => !OBJECT_ID.test(p)) }
 }
 
 /** Leaves a dialog: what "delete for me" means for each type (docs/chat.md). */

@@ -1,13 +1,12 @@
 // Finding a dialog for a user and the user's role in it. A dialog the user may not know of (a group
 // or private dialog they are not in) is answered exactly like a missing one: 404, never 403.
 import { AppError, notFound } from '../errors.ts'
+import { NOT_AN_OBJECT_ID, OBJECT_ID } from '../object-id.ts'
 import type { Store } from '../store/connect.ts'
 import { findDialog, lockDialog } from '../store/dialogs.ts'
 import { isMember } from '../store/members.ts'
 import type { DialogRow } from '../store/schema.ts'
 import { can, roleOf, typeOf, type Action, type Role } from './privileges.ts'
-
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/
 
 export interface Access {
   readonly row: DialogRow
@@ -19,7 +18,7 @@ export interface Access {
 }
 
 export function checkObjectId(raw: string, name: string): string {
-  if (!OBJECT_ID.test(raw)) throw new AppError('bad_parameter', { [name]: ['must be an ObjectId (24 hex characters)'] })
+  if (!OBJECT_ID.test(raw)) throw new AppError('bad_parameter', { [name]: [NOT_AN_OBJECT_ID] })
   return raw.toLowerCase()
 }
 

@@ -1,10 +1,11 @@
 // Changing dialogs: the Administration API's Dialog Update (the Update Dialog fields, plus is_muted
 // for one user). The chat API's dialog actions are in chat-dialogs.ts and share these helpers.
-import { AppError, ParameterErrors, notFound } from '../errors.ts'
+import { ParameterErrors, notFound } from '../errors.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
 import { addMembers, removeMembers } from '../store/members.ts'
 import { joinTime } from './chat-time.ts'
+import { checkObjectId } from './dialog-access.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item } from './items.ts'
 
@@ -26,13 +27,7 @@ export interface DialogUpdate {
   is_muted?: boolean
 }
 
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/
 const LIST_FIELDS = ['occupants_ids', 'admins_ids', 'pinned_messages_ids'] as const
-
-export function checkDialogId(id: string): string {
-  if (!OBJECT_ID.test(id)) throw new AppError('bad_parameter', { dialog_id: ['must be an ObjectId (24 hex characters)'] })
-  return id.toLowerCase()
-}
 
 /** Adds `add` (keeping order, no duplicates) and removes `remove`. */
 export function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
@@ -52,7 +47,7 @@ export function castExtensions(ext: Record<string, unknown> | null): Record<stri
 }
 
 export async function adminUpdateDialog(store: Store, rawId: string, update: DialogUpdate): Promise<Item> {
-  const id = checkDialogId(rawId)
+  const id = checkObjectId(rawId, 'dialog_id')
   const errors = new ParameterErrors()
   if (update.is_muted !== undefined && update.user_id === undefined) errors.add('user_id', 'is required with is_muted')
   if (update.user_id !== undefined && update.is_muted === undefined) errors.add('is_muted', 'is required with user_id')

@@ -5,6 +5,7 @@ import type { Dialect } from '../store/dialect.ts'
 import { toJson } from '../store/dialect.ts'
 import { ITEM_TEXT, type ItemText } from '../store/item-text.ts'
 import { formatTime, objectIdTime, parseTime } from './time.ts'
+import { NOT_AN_OBJECT_ID, OBJECT_ID } from '../object-id.ts'
 
 export type FieldCodec =
   | 'objectid' // 24 hex, lowercase
@@ -29,7 +30,6 @@ export interface FieldSpec {
 export type Item = Record<string, unknown>
 export type Row = Record<string, unknown>
 
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/
 const column = (name: string): string => (name === '_id' ? 'id' : name)
 
 export interface ItemCodec {
@@ -135,7 +135,7 @@ function compileReader(fields: readonly FieldSpec[]): ItemCodec['fromItem'] {
     // A per-user constant given as another value (exported from a user's view) is kept as a custom key.
     const check =
       f.codec === 'constant' ? `if (v !== constants[${i}]) extra = custom(extra, ${name}, v)`
-      : f.codec === 'objectid' ? `if (typeof v === 'string' && OBJECT_ID.test(v)) ${col} = v.toLowerCase(); else ${fail('must be an ObjectId (24 hex characters)')}`
+      : f.codec === 'objectid' ? `if (typeof v === 'string' && OBJECT_ID.test(v)) ${col} = v.toLowerCase(); else ${fail(NOT_AN_OBJECT_ID)}`
       : f.codec === 'time' ? `t = typeof v === 'string' ? parseTime(v) : null; if (t !== null) ${col} = t; else ${fail('must be a time like "2022-02-17T11:01:40Z"')}`
       : f.codec === 'int' ? `if (typeof v !== 'number' || !Number.isSafeInteger(v)) ${fail('must be an integer')}` +
           (f.oneOf ? `; else if (!oneOf[${i}].includes(v)) ${fail(`must be one of ${f.oneOf.join(', ')}`)}` : '') + `; else ${col} = v`

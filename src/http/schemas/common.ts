@@ -3,6 +3,7 @@
 // and the list parameters documented from the query catalogue.
 import { Type, type TSchema } from 'typebox'
 import { OPS_OF_KIND, type Catalogue } from '../../query/catalogue.ts'
+import { OBJECT_ID_PATTERN } from '../../object-id.ts'
 import { MAX_LIMIT } from '../../query/plan.ts'
 
 type Primitive = 'integer' | 'string' | 'boolean' | 'number'
@@ -13,7 +14,7 @@ export const nullableIntArray = (description?: string) =>
 /** Any JSON value, written as given. */
 export const anyJson = (description?: string) => Type.Unknown(description ? { description } : {})
 export const Time = Type.String({ description: 'UTC time, second precision: 2022-02-17T11:01:40Z', examples: ['2022-02-17T11:01:40Z'] })
-export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: 'ObjectId, 24 hex characters' })
+export const ObjectIdString = Type.String({ pattern: OBJECT_ID_PATTERN, description: 'ObjectId, 24 hex characters' })
 
 export const ErrorBody = Type.Object(
   {
