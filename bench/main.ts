@@ -14,7 +14,7 @@ import { sqliteDialect } from '../src/store/dialect.ts'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { cliImport } from './cli-import.ts'
 import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
-import { coldCount, httpLoad, postgresFloor, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
+import { coldCount, httpLoad, postgresFloors, sqliteFloor, sqliteKeysetLoop, streamExport, type Budget, type Latency } from './measure.ts'
 import { machine, markdown, save, type Results, type ShapeResult, type StoreResult } from './report.ts'
 // @ts-expect-error: plain JavaScript of the bin, without declarations
 import { buildIsCurrent } from '../bin/current-build.js'
@@ -303,9 +303,9 @@ async function main(): Promise<void> {
     const { figures, analyzeSeconds } = await postgresDataset(database.url, messages, seed)
     log(`  imported in ${figures.seconds.toFixed(1)} s = ${figures.itemsPerSecond} items/s, peak RSS ${figures.peakRssMb} MB; VACUUM ANALYZE ${analyzeSeconds.toFixed(1)} s`)
     const pgRnd = random(seed + 3)
-    const inProcessFloor = await postgresFloor(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
-    log(`floor: pg query + JSON.stringify ${fmt(inProcessFloor)}`)
-    open.push(await openStore('postgres', ['--database-url', database.url], { import: figures, analyzeSeconds, inProcessFloor }))
+    const floors = await postgresFloors(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
+    log(`floor: pg query + JSON.stringify ${fmt(floors.page)}; pg round trip alone ${fmt(floors.roundTrip)}`)
+    open.push(await openStore('postgres', ['--database-url', database.url], { import: figures, analyzeSeconds, inProcessFloor: floors.page, roundTripFloor: floors.roundTrip }))
   }
 
   await measureShapes(open, stats)

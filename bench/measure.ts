@@ -411,21 +411,35 @@ export function sqliteKeysetLoop(file: string, capSeconds: number): LoopFigures 
   }
 }
 
-/** The floor query on PostgreSQL through pg in this process (a named prepared statement) + JSON.stringify. */
-export async function postgresFloor(url: string, nextId: () => string, budget: Budget): Promise<Latency> {
+/**
+ * PostgreSQL's floors, through pg in this process, each a named prepared statement: the floor
+ * query + JSON.stringify, and a round trip alone (one value in, one row out), the least any
+ * statement costs — what an answer that must ask the database pays beside SQLite's in-process one.
+ */
+export async function postgresFloors(url: string, nextId: () => string, budget: Budget): Promise<{ page: Latency; roundTrip: Latency }> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
-  try {
+  const timed = async (run: () => Promise<void>): Promise<Latency> => {
     const samples: number[] = []
     const started = performance.now()
     const end = started + budget.seconds * 1000
     while (samples.length < budget.maxRequests && performance.now() < end) {
       const t0 = performance.now()
-      const { rows } = await client.query({ name: 'floor', text: FLOOR_SQL.replace('?', '$1'), values: [nextId()] })
-      JSON.stringify(rows)
+      await run()
       samples.push(performance.now() - t0)
     }
     return summarize(samples, (performance.now() - started) / 1000)
+  }
+  try {
+    const page = await timed(async () => {
+      const { rows } = await client.query({ name: 'floor', text: FLOOR_SQL.replace('?', '$1'), values: [nextId()] })
+      JSON.stringify(rows)
+    })
+    let i = 0
+    const roundTrip = await timed(async () => {
+      await client.query({ name: 'round trip', text: 'select $1::int as v', values: [i++] })
+    })
+    return { page, roundTrip }
   } finally {
     await client.end()
   }

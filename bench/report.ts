@@ -41,6 +41,8 @@ export interface StoreResult {
   analyzeSeconds?: number
   /** PostgreSQL: the floor query through pg in the bench process. */
   inProcessFloor?: Latency
+  /** PostgreSQL: a named one-value statement through pg in the bench process, the round trip alone (runs from 2026-11-27 22:00 on). */
+  roundTripFloor?: Latency
   shapes: ShapeResult[]
   loops: LoopFigures[]
   /** GET /admin/chat/messages/export of every message, read as it streams. */
@@ -126,6 +128,7 @@ export function markdown(r: Results): string {
   floorRow('**query + JSON.stringify (the floor)**', f.sqlite.queryStringify)
   floorRow("query + parley's item codec + JSON.stringify", f.sqlite.queryCodecStringify)
   for (const s of r.stores) if (s.inProcessFloor) floorRow('PostgreSQL page query (pg, in process) + JSON.stringify', s.inProcessFloor)
+  for (const s of r.stores) if (s.roundTripFloor) floorRow('PostgreSQL round trip alone (pg, in process, `select $1::int`)', s.roundTripFloor)
   floorRow(`node:http, precomputed page (${int(f.http.c1.bytesPerResponse ?? 0)} B), c=1`, f.http.c1)
   floorRow('**node:http, precomputed page, c=32 (the HTTP ceiling)**', f.http.c32)
   out.push(`| keyset loop over all messages, in process, no count | | | ${int(f.keysetLoop.itemsPerSecond)} items |`, '')
