@@ -6,6 +6,7 @@
 //
 // Pure and sound: an added condition holds for every row that matches the plan, so the page is
 // the same rows; only the work to find them changes. Knows neither HTTP nor SQL.
+import { objectIdTime } from '../object-id.ts'
 import type { Condition, ListPlan } from './plan.ts'
 
 /** Bounds in ms of created_at − (the ObjectId's time) and of updated_at − created_at, over every row. */
@@ -23,7 +24,6 @@ interface Interval {
 }
 
 const SECONDS_MAX = 0xffffffff
-const objectIdSeconds = (id: string): number => parseInt(id.slice(0, 8), 16)
 const objectIdAt = (seconds: number): string => seconds.toString(16).padStart(8, '0') + '0'.repeat(16)
 
 /** The interval of ms a set of cmp conditions on `column` allows (ids as their time, loosened to whole seconds). */
@@ -32,7 +32,7 @@ function intervalOf(conditions: readonly Condition[], column: string): Interval 
   for (const c of conditions) {
     if (c.test !== 'cmp' || c.target.column !== column || c.target.jsonKey !== undefined) continue
     // An id's time is its seconds: every id < X or <= X has a time <= X's, every id > X or >= X a time >= X's.
-    const v = column === 'id' ? objectIdSeconds(c.value as string) * 1000 : (c.value as number)
+    const v = column === 'id' ? objectIdTime(c.value as string) : (c.value as number)
     const strict = column !== 'id' && (c.op === '<' || c.op === '>')
     if (c.op === '<' || c.op === '<=' || c.op === '=') out.hi = Math.min(out.hi, strict ? v - 1 : v)
     if (c.op === '>' || c.op === '>=' || c.op === '=') out.lo = Math.max(out.lo, strict ? v + 1 : v)
@@ -170,7 +170,7 @@ function holds(c: Cmp, allowed: Record<Ordered, Interval>): boolean {
   const { lo, hi } = allowed[column]
   if (column === 'id') {
     // Only whole seconds are known of an id: it is below X when its second is below X's.
-    const at = objectIdSeconds(c.value as string) * 1000
+    const at = objectIdTime(c.value as string)
     return isUpper(c) ? hi < at : lo >= at + 1000
   }
   const v = c.value as number

@@ -4,8 +4,8 @@
 import type { Dialect } from '../store/dialect.ts'
 import { toJson } from '../store/dialect.ts'
 import { ITEM_TEXT, type ItemText } from '../store/item-text.ts'
-import { formatTime, objectIdTime, parseTime } from './time.ts'
-import { NOT_AN_OBJECT_ID, OBJECT_ID } from '../object-id.ts'
+import { formatTime, parseTime } from './time.ts'
+import { NOT_AN_OBJECT_ID, OBJECT_ID, objectIdTime } from '../object-id.ts'
 
 export type FieldCodec =
   | 'objectid' // 24 hex, lowercase

@@ -54,6 +54,3 @@ export function parseTime(text: string): number | null {
   const ms = Date.parse(text)
   return Number.isFinite(ms) ? ms : null
 }
-
-/** The creation time an ObjectId carries (its first 4 bytes, seconds). */
-export const objectIdTime = (id: string): number => parseInt(id.slice(0, 8), 16) * 1000

@@ -20,6 +20,7 @@ import { schemaChange, type Store } from './connect.ts'
 import { SQLITE_BUSY_TIMEOUT_MS } from './dialect.ts'
 import { ensureIndexes, INDEXES } from './indexes.ts'
 import { LOGGED } from './migrations/0002-change-log.ts'
+import { objectIdTime } from '../object-id.ts'
 import type { Skews } from '../query/implied.ts'
 import { currentSkews, upsertStatements, type ItemTable } from './items.ts'
 import { createRowTriggers, dropRowTriggers } from './row-triggers.ts'
@@ -154,7 +155,7 @@ function boundsOf(rows: Row[]): Skews {
   let updHi = -Infinity
   for (const r of rows) {
     const created = r.created_at as number
-    const id = created - parseInt((r.id as string).slice(0, 8), 16) * 1000
+    const id = created - objectIdTime(r.id as string)
     const upd = (r.updated_at as number) - created
     idLo = Math.min(idLo, id)
     idHi = Math.max(idHi, id)
