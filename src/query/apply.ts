@@ -17,6 +17,31 @@ function or(parts: Expression<SqlBool>[]): Expression<SqlBool> {
   return parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` or `)})`
 }
 
+/**
+ * Time ranges past this many (a list of seconds, `created_at[in]=…`) are tested as one IN over the
+ * second each time falls in, not as an OR of ranges: SQLite nests an OR of n terms n deep and
+ * refuses ~1000 (its expression depth limit), and tests every term on every row, where an IN list
+ * is one lookup. Below it, the ranges stay index ranges.
+ */
+export const FEW_RANGES = 16
+
+/**
+ * Within one of `ranges`, each one whole second [s·1000, s·1000 + 1000) (plan.ts timeCondition): the
+ * time's second, by `t - t % 1000`, among the seconds' starts. `%` truncates towards zero on both
+ * engines, which is the floor for the times the bounds let through: the seconds named are never
+ * negative.
+ */
+function withinSeconds(col: Expression<unknown>, ranges: ReadonlyArray<readonly [number, number]>): Expression<SqlBool> {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const [from, to] of ranges) {
+    lo = Math.min(lo, from)
+    hi = Math.max(hi, to)
+  }
+  const starts = sql.join(ranges.map(([from]) => from))
+  return sql<SqlBool>`(${col} >= ${lo} and ${col} < ${hi} and ${col} - ${col} % 1000 in (${starts}))`
+}
+
 function targetOf(target: Target, d: Dialect): Expression<unknown> {
   return target.jsonKey === undefined ? sql.ref(target.column) : d.jsonText(target.column, target.jsonKey)
 }
@@ -45,17 +70,17 @@ function compile(c: Condition, d: Dialect, hide: ReadonlySet<string>): Expressio
       return c.negate ? sql<SqlBool>`(${col} is null or ${col} not in ${list})` : sql<SqlBool>`${col} in ${list}`
     }
     case 'ranges': {
-      const within = or(c.ranges.map(([from, to]) => sql<SqlBool>`(${col} >= ${from} and ${col} < ${to})`))
+      const within = c.ranges.length > FEW_RANGES ? withinSeconds(col, c.ranges) : or(c.ranges.map(([from, to]) => sql<SqlBool>`(${col} >= ${from} and ${col} < ${to})`))
       return c.negate ? sql<SqlBool>`not ${within}` : within
     }
     case 'array': {
-      const has = c.values.map((v) =>
-        c.key === undefined ? d.arrayContains(c.target.column, v) : d.arrayHasObjectWith(c.target.column, c.key, String(v)),
-      )
-      if (c.mode === 'all') return and(has)
+      if (c.values.length === 0) return c.mode === 'none' || c.mode === 'all' ? TRUE : FALSE
+      const values = c.key === undefined ? (c.values as (string | number)[]) : c.values.map(String)
+      if (c.mode === 'all') return d.arrayHas(c.target.column, c.key, values, 'all')
+      const any = d.arrayHas(c.target.column, c.key, values, 'any')
       // 'none' (ne / nin) also matches a missing array, as the scalar ne / nin do: on PostgreSQL
       // `NULL @> …` is NULL, and `not NULL` would drop the row.
-      return c.mode === 'any' ? or(has) : sql<SqlBool>`(${sql.ref(c.target.column)} is null or not ${or(has)})`
+      return c.mode === 'any' ? any : sql<SqlBool>`(${sql.ref(c.target.column)} is null or not ${any})`
     }
   }
 }
@@ -97,6 +122,8 @@ export function conditionsShape(conditions: readonly Condition[]): { key: string
       key += `|${c.target.column} ${c.negate ? 'not in' : 'in'} ${c.values.length}`
       values.push(...c.values)
     } else if (c.test === 'ranges') {
+      // Many ranges are tested by their bounds and starts (withinSeconds): not one value each as given.
+      if (c.ranges.length > FEW_RANGES) return null
       key += `|${c.target.column} ${c.negate ? 'not ranges' : 'ranges'} ${c.ranges.length}`
       for (const [from, to] of c.ranges) values.push(from, to)
     } else return null

@@ -76,10 +76,13 @@ export interface Dialect {
   decodeJson(value: unknown): unknown
   /** A non-null JSON column value as the driver returns it → JSON text. SQLite's is already text: no parse, no stringify. */
   jsonColumnText(value: unknown): string
-  /** The JSON array in `column` contains the scalar `value`. */
-  arrayContains(column: string, value: string | number): Expression<SqlBool>
-  /** The JSON array of objects in `column` has an element whose `key` equals `value` (attachments.type). */
-  arrayHasObjectWith(column: string, key: string, value: string): Expression<SqlBool>
+  /**
+   * The JSON array in `column` holds any / all of `values` (of `key` inside each element, e.g.
+   * attachments.type, when given): one test over the array whatever the number of values. A test
+   * per value joined by OR / AND nested ~1000 deep for a list of 1000, past SQLite's expression
+   * depth, and cost a scan of the array per value and row: seconds a page on SQLite.
+   */
+  arrayHas(column: string, key: string | undefined, values: readonly (string | number)[], mode: 'any' | 'all'): Expression<SqlBool>
   /** The JSON array in `column` (NULL: empty) with the scalar `value` appended, for UPDATE … SET. */
   arrayAppend(column: string, value: number): Expression<unknown>
   /** The string value of `key` in the JSON object in `column` (dialog extensions). */
@@ -155,10 +158,14 @@ export const sqliteDialect: Dialect = {
   itemText: sqliteItemText,
   decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
   jsonColumnText: (value) => (typeof value === 'string' ? value : encode(value)),
-  arrayContains: (column, value) =>
-    sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_each.value = ${value})`,
-  arrayHasObjectWith: (column, key, value) =>
-    sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where json_extract(json_each.value, ${'$.' + JSON.stringify(key)}) = ${value})`,
+  arrayHas: (column, key, values, mode) => {
+    const element = key === undefined ? sql`json_each.value` : sql`json_extract(json_each.value, ${'$.' + JSON.stringify(key)})`
+    const list = sql`(${sql.join(values)})`
+    if (mode === 'any') return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where ${element} in ${list})`
+    // All: as many distinct elements among the values as there are distinct values.
+    const distinct = new Set(values).size
+    return sql<SqlBool>`(select count(distinct ${element}) from json_each(${sql.ref(column)}) where ${element} in ${list}) = ${distinct}`
+  },
   // cast: better-sqlite3 binds a JS number as a REAL, which json_insert would write as 5.0.
   arrayAppend: (column, value) => sql`json_insert(coalesce(${sql.ref(column)}, '[]'), '$[#]', cast(${value} as integer))`,
   // As text, like PostgreSQL's ->>: json_extract would give 5 (not '5') for a number and 1 for true.
@@ -191,9 +198,14 @@ export const postgresDialect: Dialect = {
   itemText: postgresItemText,
   decodeJson: (value) => value,
   jsonColumnText: (value) => encode(value),
-  arrayContains: (column, value) => sql<SqlBool>`${sql.ref(column)} @> ${encode([value])}::jsonb`,
-  arrayHasObjectWith: (column, key, value) =>
-    sql<SqlBool>`${sql.ref(column)} @> ${encode([{ [key]: value }])}::jsonb`,
+  // Containment: `[a, b]` is contained when each of a and b is; any of them, when one of the
+  // one-element arrays is (one parameter, a jsonb[], whatever the number of values).
+  arrayHas: (column, key, values, mode) => {
+    const elements = values.map((v) => (key === undefined ? v : { [key]: v }))
+    return mode === 'all' || elements.length === 1
+      ? sql<SqlBool>`${sql.ref(column)} @> ${encode(elements)}::jsonb`
+      : sql<SqlBool>`${sql.ref(column)} @> any(${elements.map((e) => encode([e]))}::jsonb[])`
+  },
   // jsonb_build_array, not a cast of the bound text: the value stays a JSON number.
   arrayAppend: (column, value) => sql`coalesce(${sql.ref(column)}, '[]'::jsonb) || jsonb_build_array(${value}::bigint)`,
   jsonText: (column, key) => sql<string | null>`${sql.ref(column)} ->> ${key}`,

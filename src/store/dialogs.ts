@@ -57,7 +57,7 @@ function visibleTo(store: Store, userId: number) {
   return (eb: ExpressionBuilder<Database, 'dialogs'>) =>
     eb.and([
       eb.or([eb('type', '=', 1), eb('id', 'in', eb.selectFrom('dialog_users').select('dialog_id').where('user_id', '=', userId))]),
-      sql<SqlBool>`(deleted_ids is null or not ${d.arrayContains('deleted_ids', userId)})`,
+      sql<SqlBool>`(deleted_ids is null or not ${d.arrayHas('deleted_ids', undefined, [userId], 'any')})`,
     ])
 }
 

@@ -10,7 +10,7 @@ const JSON_COLUMNS = new Set(['read_ids', 'delivered_ids', 'deleted_for_ids', 'a
 
 /** The JSON array in `column` does not hold `userId` (a missing array holds nothing). */
 function lacks(store: Store, column: string, userId: number): Expression<SqlBool> {
-  return sql<SqlBool>`(${sql.ref(column)} is null or not ${store.dialect.arrayContains(column, userId)})`
+  return sql<SqlBool>`(${sql.ref(column)} is null or not ${store.dialect.arrayHas(column, undefined, [userId], 'any')})`
 }
 
 export async function insertMessage(store: Store, row: Record<string, unknown>): Promise<void> {

@@ -15,6 +15,18 @@ const LIST_OPS = new Set(['in', 'nin', 'all'])
  * Values that only look numeric with a fraction (`1620656869.0`) stay strings so that they arrive as
  * written.
  */
+/** A test's name for parameters that hold long lists: each list of more than ten cut to its first three and its length. */
+export function shortName(params: string): string {
+  return params
+    .split('&')
+    .map((p) => {
+      const [name, value = ''] = p.split('=')
+      const values = value.split(',')
+      return values.length > 10 ? `${name}=${values.slice(0, 3).join(',')},… (${values.length} values)` : p
+    })
+    .join('&')
+}
+
 export function jsonOf(params: string): Record<string, unknown> {
   const convert = (value: unknown, op?: string): unknown => {
     if (typeof value === 'string') {
