@@ -12,7 +12,7 @@ import type { Store } from '../store/connect.ts'
 import { countUserDialogs, deleteDialogRows, insertDialog, listUserDialogs, messagesInDialog, writeDialog } from '../store/dialogs.ts'
 import { readSnapshot } from '../store/items.ts'
 import { addMembers, claimPrivatePair, findPrivatePair, isMember, memberIds, removeMembers, resetUnread, unreadCounts } from '../store/members.ts'
-import { deleteDialogMessages, deleteSomeDialogMessages, hideMessagesFor } from '../store/messages.ts'
+import { deleteDialogMessages, deleteSomeDialogMessages, hideMessagesFor, hideSomeMessagesFor } from '../store/messages.ts'
 import type { DialogRow } from '../store/schema.ts'
 import { withTransaction } from '../store/transaction.ts'
 import { existingUserIds, usersByIds } from '../store/users.ts'
@@ -262,39 +262,47 @@ async function leave(tx: Store, a: Access, me: number, now: number): Promise<voi
   await writeDialog(tx, a.row.id, next, now)
 }
 
-/** Messages deleted per transaction when all of a dialog's go (deleteInChunks). */
+/** Messages deleted (or hidden for one user) per transaction when all of a dialog's go (inChunks). */
 export const DELETE_CHUNK = 2000
 
 /**
- * Deletes a dialog's messages DELETE_CHUNK at a time, each chunk in a transaction of its own that
- * checks again that `me` may delete them for everyone, with a turn of the event loop between: on
- * SQLite, one transaction for a 200,000-message dialog held the server's only thread for 2.2 s
- * (1M data set; decision 0013). Stops at the first chunk that is not full, or when `me` may not
- * (the caller's own transaction then answers as it would have); the caller deletes what is left
- * with the dialog, in one transaction. A failure half-way leaves the dialog with fewer messages,
- * never messages without their dialog; asking again finishes it.
+ * Deletes a dialog's messages — or hides them for `me` — DELETE_CHUNK at a time, each chunk in a
+ * transaction of its own that checks again that `me` `may`, with a turn of the event loop
+ * between: on SQLite, one transaction for a 200,000-message dialog held the server's only thread
+ * for 2.2 s (1M data set; decision 0013), and hiding 150,000 for one user 2.1 s. Stops at the
+ * first chunk that is not full, or when `me` may not (the caller's own transaction then answers as
+ * it would have); the caller does what is left in one transaction. A failure half-way leaves the
+ * dialog with fewer messages (or fewer of them shown to `me`), never messages without their
+ * dialog; asking again finishes it.
  */
-async function deleteInChunks(store: Store, me: number, id: string): Promise<void> {
+async function inChunks(store: Store, me: number, id: string, may: (a: Access) => boolean, chunk: (tx: Store) => Promise<number>): Promise<void> {
   for (;;) {
-    const gone = await withTransaction(store, async (tx) => {
+    const done = await withTransaction(store, async (tx) => {
       // Not found (or secret to `me`): the caller's transaction answers that.
       const a = await accessDialog(tx, id, me, true).catch((error: unknown) => {
         if (error instanceof AppError) return null
         throw error
       })
-      if (a === null || !allowed(a, 'delete_dialog_for_all')) return 0
-      return deleteSomeDialogMessages(tx, id, DELETE_CHUNK)
+      return a === null || !may(a) ? 0 : chunk(tx)
     })
-    if (gone < DELETE_CHUNK) return
+    if (done < DELETE_CHUNK) return
     await new Promise((resolve) => setImmediate(resolve))
   }
 }
+
+const deleteInChunks = (store: Store, me: number, id: string) =>
+  inChunks(store, me, id, (a) => allowed(a, 'delete_dialog_for_all'), (tx) => deleteSomeDialogMessages(tx, id, DELETE_CHUNK))
+
+const hideInChunks = (store: Store, me: number, id: string, may: (a: Access) => boolean) =>
+  inChunks(store, me, id, may, (tx) => hideSomeMessagesFor(tx, id, me, DELETE_CHUNK, nowSecond()))
 
 export async function deleteDialogs(store: Store, me: number, rawIds: string, force: boolean): Promise<{ single: boolean; answer: DeleteAnswer }> {
   const { valid, invalid } = splitIds(rawIds)
   const answer: DeleteAnswer = { SuccessfullyDeleted: { ids: [] }, NotFound: { ids: [...invalid] }, WrongPermissions: { ids: [] } }
   for (const id of valid) {
     if (force) await deleteInChunks(store, me, id)
+    // Leaving a private dialog hides its history for `me` (leave): a long one a chunk at a time first.
+    else await hideInChunks(store, me, id, (a) => a.type === 3 && a.member && allowed(a, 'delete_dialog_for_me'))
     const outcome = await withTransaction(store, async (tx) => {
       let a: Access
       try {
@@ -317,6 +325,7 @@ export async function deleteDialogs(store: Store, me: number, rawIds: string, fo
 export async function clearHistory(store: Store, me: number, rawId: string, force: boolean): Promise<void> {
   const id = checkObjectId(rawId, 'dialog_id')
   if (force) await deleteInChunks(store, me, id)
+  else await hideInChunks(store, me, id, (a) => allowed(a, 'read'))
   await withTransaction(store, async (tx) => {
     const a = await accessDialog(tx, id, me, true)
     requireAllowed(a, force ? 'delete_dialog_for_all' : 'read')

@@ -85,7 +85,18 @@ export async function deleteDialogMessages(store: Store, dialogId: string): Prom
   await store.db.deleteFrom('messages').where('chat_dialog_id', '=', dialogId).execute()
 }
 
-/** Up to `limit` of the dialog's messages deleted (services/chat-dialogs.ts deleteInChunks); how many went. */
+/** Up to `limit` of the dialog's messages not yet hidden for `userId` hidden for them (services/chat-dialogs.ts inChunks); how many. */
+export async function hideSomeMessagesFor(store: Store, dialogId: string, userId: number, limit: number, now: number): Promise<number> {
+  const { numUpdatedRows } = await store.db
+    .updateTable('messages')
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    .set({ deleted_for_ids: store.dialect.arrayAppend('deleted_for_ids', userId) as any, updated_at: now })
+    .where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('chat_dialog_id', '=', dialogId).where(lacks(store, 'deleted_for_ids', userId)).limit(limit))
+    .executeTakeFirst()
+  return Number(numUpdatedRows)
+}
+
+/** Up to `limit` of the dialog's messages deleted (services/chat-dialogs.ts inChunks); how many went. */
 export async function deleteSomeDialogMessages(store: Store, dialogId: string, limit: number): Promise<number> {
   const { numDeletedRows } = await store.db
     .deleteFrom('messages')
