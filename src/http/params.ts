@@ -150,11 +150,19 @@ async function readGetBody(request: FastifyRequest, limit: number): Promise<stri
   if (Number(headers['content-length'] ?? 0) > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of request.raw) {
+      size += (chunk as Buffer).length
+      if (size > limit) break
+      chunks.push(chunk as Buffer)
+    }
+  } catch (error) {
+    // The stream fails when the client closes the connection mid-body ("aborted", ECONNRESET): the
+    // client's doing, a 400 as Fastify's own body reader makes it (content-type-parser.js rawBody),
+    // which the error handler then does not answer or log as a fault.
+    throw Object.assign(error as Error, { statusCode: 400 })
   }
+  if (size > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
   return Buffer.concat(chunks).toString('utf8')
 }
 
