@@ -67,15 +67,36 @@ export function parseBracketed(text: string, limits: ParamLimits, where: string)
     return qs.parse(text, options(limits)) as Record<string, unknown>
   } catch (error) {
     // Too deep a nesting is one parameter's fault: name it, as every other parameter error does.
-    const tooDeep = text
-      .split('&', limits.parameterLimit + 1)
-      .map((pair) => decodeKey(pair.split('=')[0] ?? ''))
-      .filter((key) => (key.match(/\[/g)?.length ?? 0) > limits.bracketDepth)
+    const keys = text.split('&', limits.parameterLimit + 1).map((pair) => decodeKey(pair.split('=')[0] ?? ''))
+    const tooDeep = keys.filter((key) => (key.match(/\[/g)?.length ?? 0) > limits.bracketDepth)
     if (tooDeep.length > 0) {
       throw new AppError('bad_parameter', Object.fromEntries(tooDeep.map((key) => [key, [`brackets nested more than ${limits.bracketDepth} deep`]])))
     }
-    throw new AppError('bad_parameter', { [where]: [(error as Error).message] })
+    const message = (error as Error).message
+    const arrays = message.startsWith('Array limit exceeded') ? overArrayLimit(keys, limits.arrayLimit) : []
+    throw new AppError('bad_parameter', arrays.length > 0 ? Object.fromEntries(arrays.map((name) => [name, [message]])) : { [where]: [message] })
   }
+}
+
+/**
+ * The arrays qs refused as over the limit (its error names none): one indexed past it (`x[1001]`,
+ * `_id[in][5000]`: x, _id[in]), or a name given more times than it (`a[]=1&a[]=2…`, `a=1&a=2…`).
+ */
+function overArrayLimit(keys: string[], limit: number): string[] {
+  const names = new Set<string>()
+  const counts = new Map<string, number>()
+  for (const key of keys) {
+    const index = /\[(\d+)\]/g
+    for (let m = index.exec(key); m !== null; m = index.exec(key)) {
+      if (String(Number(m[1])) === m[1] && Number(m[1]) >= limit) {
+        names.add(key.slice(0, m.index))
+        break
+      }
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  for (const [key, count] of counts) if (count > limit) names.add(key.replace(/\[\]$/, ''))
+  return [...names]
 }
 
 /** Where a query string that failed to parse keeps its error, for checkParsedQuery to throw. */
