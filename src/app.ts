@@ -7,7 +7,7 @@ import type { Config } from './config.ts'
 import { auditAdminRequests } from './http/admin-audit.ts'
 import { authKeyChecker, confirmBeforeSending, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
-import { clientErrorHandler } from './http/client-errors.ts'
+import { answerExpectation, clientErrorHandler, requireHost } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
 import { NextPages } from './services/next-page.ts'
 import { countRequests, createHttpMetrics } from './http/metrics.ts'
@@ -56,7 +56,8 @@ export async function buildApp({ config, store, logger, uiDir }: AppOptions): Pr
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: server.connectionTimeout,
     // Node checks the request timeouts every connectionsCheckingInterval (30 s by default).
-    http: { maxHeaderSize: server.maxHeaderSize, headersTimeout: server.headersTimeout, connectionsCheckingInterval: Math.min(1000, server.headersTimeout) },
+    // requireHostHeader off: the Host check is requireHost below, answering in the API's shape.
+    http: { maxHeaderSize: server.maxHeaderSize, headersTimeout: server.headersTimeout, connectionsCheckingInterval: Math.min(1000, server.headersTimeout), requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors,
     // A query string that cannot be parsed is refused by the input guard (after authentication).
@@ -89,6 +90,8 @@ export async function buildApp({ config, store, logger, uiDir }: AppOptions): Pr
   })
 
   installErrorHandler(app)
+  app.addHook('onRequest', requireHost)
+  app.server.on('checkExpectation', answerExpectation)
   serverTiming(app)
   installInputGuard(app)
   installRateLimits(app, config.rateLimit)

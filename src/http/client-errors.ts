@@ -1,8 +1,12 @@
 // Requests Node refuses before Fastify sees them (a head over PARLEY_MAX_HEADER_SIZE, a request not
-// received within PARLEY_HEADERS_TIMEOUT / PARLEY_REQUEST_TIMEOUT, bytes that are not HTTP) are
-// answered in the API's own `{"errors": …}` shape, then the connection is closed.
-import { STATUS_CODES } from 'node:http'
+// received within PARLEY_HEADERS_TIMEOUT / PARLEY_REQUEST_TIMEOUT, bytes that are not HTTP, an
+// Expect other than 100-continue, an HTTP/1.1 request without Host) are answered in the API's own
+// `{"errors": …}` shape, then the connection is closed, as Node closes it.
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { AppError } from '../errors.ts'
+import { JSON_TYPE } from './send-as-is.ts'
 
 const ANSWERS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request was not received in time'],
@@ -16,9 +20,29 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   if (socket.writable) {
     const body = JSON.stringify({ errors: [message] })
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     )
   }
   socket.destroy()
+}
+
+/**
+ * The server's checkExpectation listener. Without one Node answers an Expect it cannot meet (any
+ * but 100-continue, which it handles itself) with a bare 417; the request never reaches Fastify.
+ */
+export function answerExpectation(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify({ errors: { expect: ['only 100-continue is accepted'] } })
+  response.writeHead(417, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), connection: 'close' })
+  response.end(body)
+}
+
+/**
+ * HTTP/1.1 requires a Host header (RFC 9112 §3.2). Node's own check (requireHostHeader, turned off
+ * in app.ts) answers a bare 400; this onRequest hook, the first to run, refuses in our shape.
+ */
+export function requireHost(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return done()
+  reply.header('connection', 'close')
+  done(new AppError('bad_parameter', { host: ['is required on an HTTP/1.1 request'] }))
 }

@@ -17,8 +17,24 @@ function nameOf(issue: ValidationIssue, part: string | undefined): string {
   return name || part || 'body'
 }
 
+/** The status an error is answered with: a client's mistake (4xx) or a server fault (5xx). */
+function statusOf(error: FastifyError): number {
+  if (error instanceof AppError) return error.status
+  if (error.validation) return 400
+  if (isStatementTimeout(error)) return 503
+  return error.statusCode ?? 500
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (reply.raw.destroyed && statusOf(error) < 500) {
+      // The client closed the connection (most often mid-body: Fastify's body reader and readGetBody
+      // make that a 400): nobody is left to answer, and nothing of ours failed. A server fault
+      // meanwhile still goes on to be logged below.
+      request.log.info({ reason: error.message }, 'client closed the connection before its answer')
+      reply.hijack()
+      return
+    }
     if (error instanceof AppError) {
       return reply.status(error.status).send({ errors: error.details })
     }

@@ -10,9 +10,15 @@ function refuseUnstorable(value: unknown, code: 'bad_parameter' | 'invalid_field
   if (found) throw new AppError(code, { [found.path || where]: [found.reason] })
 }
 
+/** Path parameters by name; `*` is Fastify's for the rest of a path (a wildcard's, the not-found route's), named path. */
+function refuseUnstorableParams(params: unknown): void {
+  const found = findUnstorable(params)
+  if (found) throw new AppError('bad_parameter', { [found.path === '*' || found.path === '' ? 'path' : found.path]: [found.reason] })
+}
+
 export function checkInput(request: FastifyRequest): void {
   checkParsedQuery(request)
-  refuseUnstorable(request.params, 'bad_parameter', 'path')
+  refuseUnstorableParams(request.params)
   refuseUnstorable(request.query, 'bad_parameter', 'query')
   refuseUnstorable(request.body, 'invalid_field', 'body')
 }

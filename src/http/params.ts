@@ -67,15 +67,36 @@ export function parseBracketed(text: string, limits: ParamLimits, where: string)
     return qs.parse(text, options(limits)) as Record<string, unknown>
   } catch (error) {
     // Too deep a nesting is one parameter's fault: name it, as every other parameter error does.
-    const tooDeep = text
-      .split('&', limits.parameterLimit + 1)
-      .map((pair) => decodeKey(pair.split('=')[0] ?? ''))
-      .filter((key) => (key.match(/\[/g)?.length ?? 0) > limits.bracketDepth)
+    const keys = text.split('&', limits.parameterLimit + 1).map((pair) => decodeKey(pair.split('=')[0] ?? ''))
+    const tooDeep = keys.filter((key) => (key.match(/\[/g)?.length ?? 0) > limits.bracketDepth)
     if (tooDeep.length > 0) {
       throw new AppError('bad_parameter', Object.fromEntries(tooDeep.map((key) => [key, [`brackets nested more than ${limits.bracketDepth} deep`]])))
     }
-    throw new AppError('bad_parameter', { [where]: [(error as Error).message] })
+    const message = (error as Error).message
+    const arrays = message.startsWith('Array limit exceeded') ? overArrayLimit(keys, limits.arrayLimit) : []
+    throw new AppError('bad_parameter', arrays.length > 0 ? Object.fromEntries(arrays.map((name) => [name, [message]])) : { [where]: [message] })
   }
+}
+
+/**
+ * The arrays qs refused as over the limit (its error names none): one indexed past it (`x[1001]`,
+ * `_id[in][5000]`: x, _id[in]), or a name given more times than it (`a[]=1&a[]=2…`, `a=1&a=2…`).
+ */
+function overArrayLimit(keys: string[], limit: number): string[] {
+  const names = new Set<string>()
+  const counts = new Map<string, number>()
+  for (const key of keys) {
+    const index = /\[(\d+)\]/g
+    for (let m = index.exec(key); m !== null; m = index.exec(key)) {
+      if (String(Number(m[1])) === m[1] && Number(m[1]) >= limit) {
+        names.add(key.slice(0, m.index))
+        break
+      }
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  for (const [key, count] of counts) if (count > limit) names.add(key.replace(/\[\]$/, ''))
+  return [...names]
 }
 
 /** Where a query string that failed to parse keeps its error, for checkParsedQuery to throw. */
@@ -150,11 +171,19 @@ async function readGetBody(request: FastifyRequest, limit: number): Promise<stri
   if (Number(headers['content-length'] ?? 0) > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of request.raw) {
+      size += (chunk as Buffer).length
+      if (size > limit) break
+      chunks.push(chunk as Buffer)
+    }
+  } catch (error) {
+    // The stream fails when the client closes the connection mid-body ("aborted", ECONNRESET): the
+    // client's doing, a 400 as Fastify's own body reader makes it (content-type-parser.js rawBody),
+    // which the error handler then does not answer or log as a fault.
+    throw Object.assign(error as Error, { statusCode: 400 })
   }
+  if (size > limit) throw new AppError('too_large', [`request body is over ${limit} bytes`])
   return Buffer.concat(chunks).toString('utf8')
 }
 

@@ -2,7 +2,7 @@
 // body on GET, and ConnectyCube's documented requests send one).
 import { request as httpRequest } from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.ts'
+import { buildApp, type AppOptions } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createAdminKey } from '../../src/services/keys.ts'
 import type { Store } from '../../src/store/connect.ts'
@@ -61,7 +61,10 @@ export function send(url: string, method: string, options: CallOptions & { heade
   })
 }
 
-export async function startServer(store: Store, env: Record<string, string> = {}, options: { uiDir?: string } = {}): Promise<TestServer> {
+/** uiDir: the console's build; logger: pino options (a test reading the log passes a stream), off by default. */
+export type ServerOptions = Pick<AppOptions, 'uiDir' | 'logger'>
+
+export async function startServer(store: Store, env: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const config = loadConfig(env, { port: 0 })
   const app = await buildApp({ config, store, logger: false, ...options })
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,7 +1,7 @@
 // Chat API test clients: a server with a known auth key, and users signed up and signed in through
 // the real routes, each calling with its own CB-Token.
 import type { Store } from '../../src/store/connect.ts'
-import { send, startServer, type Answer, type CallOptions, type TestServer } from './app.ts'
+import { send, startServer, type Answer, type CallOptions, type ServerOptions, type TestServer } from './app.ts'
 
 export const AUTH_KEY = 'test-auth-key-1234'
 
@@ -21,8 +21,8 @@ export interface ChatServer extends TestServer {
 
 let serial = 0
 
-export async function startChatServer(store: Store, env: Record<string, string> = {}): Promise<ChatServer> {
-  const server = await startServer(store, { PARLEY_AUTH_KEY: AUTH_KEY, ...env })
+export async function startChatServer(store: Store, env: Record<string, string> = {}, options: ServerOptions = {}): Promise<ChatServer> {
+  const server = await startServer(store, { PARLEY_AUTH_KEY: AUTH_KEY, ...env }, options)
   const anonymous = (method: string, path: string, options: CallOptions = {}) => send(server.url + path, method, options)
   return {
     ...server,

@@ -49,6 +49,30 @@ for (const kind of STORES) {
       expect((await normal.get(q)).status).toBe(200)
     })
 
+    it('array length and index: the array named, in the query string and in a form body', async () => {
+      const six = (key: string) => Array.from({ length: 6 }, (_, i) => `${key}=${i + 1}`).join('&')
+      const cases: Array<[TestServer, string, string]> = [
+        [small, 'sender_id[in]', six('sender_id[in][]')],
+        [small, 'sender_id', six('sender_id')],
+        [small, 'x', 'x[5]=1'],
+        [small, '_id[in]', '_id[in][5]=1'],
+        [normal, 'x', 'x[1001]=1'],
+        [normal, '_id[in]', '_id[in][5000]=1'],
+        [normal, 'extensions[a]', 'extensions%5Ba%5D%5B1000%5D=1'],
+      ]
+      const named = []
+      for (const [server, , params] of cases) {
+        for (const r of [await server.get(`/admin/chat/list?${params}`), await server.get('/admin/chat/list', { body: params })]) {
+          expect(r.status, r.text).toBe(400)
+          named.push(Object.keys(errorsOf(r)))
+          expect(Object.values(errorsOf(r)).flat().join(' ')).toMatch(/Array limit exceeded/)
+        }
+      }
+      expect(named).toEqual(cases.flatMap(([, name]) => [[name], [name]]))
+      // Within the limits, no array error.
+      expect((await small.get(`/admin/chat/messages/list?${Array.from({ length: 5 }, (_, i) => `sender_id[in][]=${i + 1}`).join('&')}&x[4]=1`)).text).not.toMatch(/Array limit/)
+    })
+
     it('in / nin / all list length, comma-separated or as an array, in the query or a GET body', async () => {
       const ids = ['61721539107bd9002fdb84e1', '61721539107bd9002fdb84e2', '61721539107bd9002fdb84e3', '61721539107bd9002fdb84e4']
       const answers = [

@@ -47,6 +47,14 @@ for (const kind of STORES) {
       expectNamed(await server.get('/admin/chat/list', { body: { name: 'x\ud800' } }), 400, 'name', /surrogate/)
     })
 
+    it('refuses them in a path, naming the path parameter, or path for a wildcard or an unmatched path', async () => {
+      expectNamed(await ann.call('PUT', '/chat/Dialog/%00', { body: { name: 'x' } }), 400, 'dialog_id', /NUL/)
+      // Fastify calls the rest of a path `*` (the not-found route's too): not a name a caller wrote.
+      for (const [method, path] of [['GET', '/admin/chat/%00'], ['PUT', '/admin/chat/%00/'], ['GET', '/admin/ui/%00'], ['GET', '/docs/%00'], ['GET', '/no/such/%00']]) {
+        expectNamed(await server.call(method!, path!), 400, 'path', /NUL/)
+      }
+    })
+
     it('keeps well-formed text, surrogate pairs included, as given', async () => {
       const text = 'emoji 👋 and 𝄞, quotes "x", backslash \\'
       const sent = await ann.call('POST', '/chat/Message', { body: { chat_dialog_id: dialog, message: text } })

@@ -8,6 +8,7 @@ import type { Store } from '../../../store/connect.ts'
 import type { KeyCheck } from '../../../store/keys.ts'
 import { confirmAdminKey } from '../../auth.ts'
 import { listParams, type ParamLimits } from '../../params.ts'
+import { JSON_TYPE, sendAsIs } from '../../send-as-is.ts'
 import { errorResponses } from '../../schemas/common.ts'
 
 export interface AdminRouteDeps {
@@ -50,8 +51,8 @@ export function listRoute(app: FastifyInstance, deps: AdminRouteDeps, route: Lis
       }
       // The page comes as JSON text (the response schema documents it); a count answer is not a page,
       // so it is stringified as is rather than through the page serialiser.
-      if ('page' in answer) return reply.type('application/json; charset=utf-8').send(answer.page)
-      return reply.serializer(JSON.stringify).send(answer)
+      if ('page' in answer) return reply.type(JSON_TYPE).send(answer.page)
+      return sendAsIs(reply, answer)
     },
   })
 }

@@ -19,6 +19,7 @@ import {
 import { AppError } from '../../../errors.ts'
 import { requireSession, userOf } from '../../auth.ts'
 import { listParams } from '../../params.ts'
+import { sendAsIs } from '../../send-as-is.ts'
 import {
   AdminsUpdateSchema,
   ChatDialogUpdateSchema,
@@ -54,7 +55,7 @@ export function forceOf(request: FastifyRequest): boolean {
 
 /** A page, or a count answer sent as is rather than through the page serialiser. */
 export function sendList(reply: FastifyReply, answer: object) {
-  return 'items' in answer && !Array.isArray((answer as { items: unknown }).items) ? reply.serializer(JSON.stringify).send(answer) : answer
+  return 'items' in answer && !Array.isArray((answer as { items: unknown }).items) ? sendAsIs(reply, answer) : answer
 }
 
 export function dialogRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {

@@ -6,6 +6,7 @@ import { CHAT_MESSAGES } from '../../../query/catalogue.ts'
 import { deleteMessages, listReactions, react, retrieveMessages, sendMessage, unreadMessages, updateMessages } from '../../../services/messages.ts'
 import { requireSession, userOf } from '../../auth.ts'
 import { listParams } from '../../params.ts'
+import { sendAsIs } from '../../send-as-is.ts'
 import {
   DeleteAnswer,
   Empty,
@@ -72,11 +73,8 @@ export function messageRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
       response: { 200: UnreadAnswer, ...errorResponses },
     }),
     validatorCompiler: () => () => true,
-    // Read first: a serializer set before a parameter error would send that error without a content type.
-    handler: async (request, reply) => {
-      const answer = await unreadMessages(store, userOf(request), await listParams(request, deps.limits))
-      return reply.serializer(JSON.stringify).send(answer)
-    },
+    // Per-dialog counts keyed by dialog id: sent as is, past the schema.
+    handler: async (request, reply) => sendAsIs(reply, await unreadMessages(store, userOf(request), await listParams(request, deps.limits))),
   })
 
   const update = (withId: boolean) => ({

@@ -5,6 +5,7 @@ import { USERS } from '../../../query/catalogue.ts'
 import { getUser, listUserItems, signUp, toUserItem } from '../../../services/users.ts'
 import { requireSession } from '../../auth.ts'
 import { listParams } from '../../params.ts'
+import { sendAsIs } from '../../send-as-is.ts'
 import { ErrorBody, errorResponses, listEnvelope, listParamsDoc } from '../../schemas/common.ts'
 import { SignUpBody, UserSchema } from '../../schemas/users.ts'
 import { tokenSecurity, type ChatRouteDeps } from './deps.ts'
@@ -51,7 +52,7 @@ export function userRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
       validatorCompiler: () => () => true,
       handler: async (request, reply) => {
         const answer = await listUserItems(store, await listParams(request, deps.limits))
-        if (!('total_entries' in answer)) return reply.serializer(JSON.stringify).send(answer)
+        if (!('total_entries' in answer)) return sendAsIs(reply, answer)
         return answer
       },
     })
