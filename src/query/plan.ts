@@ -2,6 +2,7 @@
 // Values are typed here; times in unix seconds become millisecond bounds at second precision.
 // Knows neither HTTP nor SQL.
 import { ParameterErrors } from '../errors.ts'
+import { INT32_MAX, INT32_MIN, isInt32 } from '../int32.ts'
 import { OBJECT_ID } from '../object-id.ts'
 import { OPS_OF_KIND, type Catalogue, type Field } from './catalogue.ts'
 import type { ListQuery, RawCondition } from './parse.ts'
@@ -47,6 +48,7 @@ const DESCRIBE: Record<Field['kind'], string> = {
   objectid: 'an ObjectId (24 hex characters)',
   time: 'a unix timestamp in seconds (e.g. 1687886581)',
   int: 'an integer',
+  int32: `an integer from ${INT32_MIN} to ${INT32_MAX}`,
   string: 'a string',
   int_array: 'an integer',
   object_array: 'a string',
@@ -113,6 +115,8 @@ function typeValue(field: Field, raw: string): Value | null {
     case 'int':
     case 'int_array':
       return INT.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : null
+    case 'int32':
+      return INT.test(raw) && isInt32(Number(raw)) ? Number(raw) : null
     default:
       return raw.length <= MAX_STRING ? raw : null
   }

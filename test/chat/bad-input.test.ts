@@ -86,6 +86,35 @@ for (const kind of STORES) {
       }
     })
 
+    /** Each case gets its status, with `key` among the names in `errors` and, where given, a message saying `says`. */
+    type Case = [method: string, path: string, body: string | object | undefined, status: number, key: string, says?: RegExp]
+    async function expectRefused(cases: Case[]): Promise<void> {
+      for (const [method, path, body, status, key, says] of cases) {
+        const contentType = typeof body === 'string' && body.startsWith('{') ? 'application/json' : undefined
+        const r = await ann.call(method, path, { ...(body === undefined ? {} : { body }), ...(contentType ? { contentType } : {}) })
+        const what = `${method} ${path} ${(typeof body === 'string' ? body : JSON.stringify(body))?.slice(0, 100)} → ${r.status} ${r.text.slice(0, 300)}`
+        expect(r.status, what).toBe(status)
+        expect(Object.keys(r.json.errors), what).toContain(key)
+        if (says) expect(r.json.errors[key].join(' '), what).toMatch(says)
+      }
+    }
+
+    it('refuses a filter value past a 32-bit column (dialog type, user id) with a 400 naming the parameter', async () => {
+      await expectRefused([
+        ['GET', '/chat/Dialog?type=4294967295', undefined, 400, 'type', /an integer from -2147483648 to 2147483647/],
+        ['GET', '/chat/Dialog?type[gt]=2147483648', undefined, 400, 'type[gt]', /2147483647/],
+        ['GET', '/chat/Dialog?type[in]=1,4294967295', undefined, 400, 'type[in]', /2147483647/],
+        ['GET', '/chat/Dialog?type[ne]=-2147483649', undefined, 400, 'type[ne]', /-2147483648/],
+        ['GET', '/users?id=3000000000', undefined, 400, 'id', /2147483647/],
+        ['GET', '/users?id[in]=1,3000000000', undefined, 400, 'id[in]', /2147483647/],
+        ['GET', '/users?id[lt]=-2147483649', undefined, 400, 'id[lt]', /-2147483648/],
+      ])
+      for (const path of ['/chat/Dialog?type=2147483647', '/chat/Dialog?type[gte]=-2147483648', '/users?id[in]=2147483647,1', '/users?id[gt]=-2147483648']) {
+        const r = await ann.call('GET', path)
+        expect(r.status, `${path}: ${r.text}`).toBe(200)
+      }
+    })
+
     it('refuses a session body without credentials and an auth key in the wrong place', async () => {
       const r = await server.anonymous('POST', '/session', { body: { auth_key: AUTH_KEY } })
       expect(r.status).toBe(422)
