@@ -115,6 +115,30 @@ for (const kind of STORES) {
       }
     })
 
+    it('refuses a body user id that is not a positive 32-bit integer with a 422, in the words the API has for one', async () => {
+      await expectRefused([
+        ['POST', '/chat/Message', { recipient_id: 2147483648, message: 'm' }, 422, 'recipient_id', /^2147483648 is not a user id/],
+        ['POST', '/chat/Message', '{"recipient_id": 1e300, "message": "m"}', 422, 'recipient_id', /^1e\+300 is not a user id/],
+        ['POST', '/chat/Dialog', { type: 2, name: 'n', occupants_ids: [3000000000] }, 422, 'occupants_ids', /^3000000000 is not a user id/],
+        ['POST', '/chat/Dialog', { type: 2, name: 'n', occupants_ids: '3000000000' }, 422, 'occupants_ids', /^"3000000000" is not a user id/],
+        ['POST', '/chat/Dialog', { type: 3, occupants_ids: [4294967297] }, 422, 'occupants_ids', /4294967297 is not a user id/],
+        ['POST', '/chat/Dialog', { type: 2, name: 'n', occupants_ids: [bob.id], admins_ids: [2147483648] }, 422, 'admins_ids', /2147483648 is not a user id/],
+        ['PUT', `/chat/Dialog/${dialog}`, { push_all: { occupants_ids: [3000000000] } }, 422, 'push_all.occupants_ids', /3000000000 is not a user id/],
+        ['PUT', `/chat/Dialog/${dialog}`, { push_all: { admins_ids: ['3000000000'] } }, 422, 'push_all.admins_ids', /3000000000 is not a user id/],
+        ['PUT', `/chat/Dialog/${dialog}/admins`, { push_all: { admins_ids: [2147483648] } }, 422, 'push_all.admins_ids', /2147483648 is not a user id/],
+      ])
+      // The largest id there can be is only no such user.
+      await expectRefused([['POST', '/chat/Message', { recipient_id: 2147483647, message: 'm' }, 422, 'recipient_id', /^no such user$/]])
+    })
+
+    it('answers 404 for a user id past 32 bits, as for any unknown user', async () => {
+      for (const id of ['2147483647', '2147483648', '3000000000', '999999999999999']) {
+        const r = await ann.call('GET', `/users/${id}`)
+        expect(r.status, `${id}: ${r.text}`).toBe(404)
+        expect(r.json.errors).toEqual(['User not found'])
+      }
+    })
+
     it('refuses a session body without credentials and an auth key in the wrong place', async () => {
       const r = await server.anonymous('POST', '/session', { body: { auth_key: AUTH_KEY } })
       expect(r.status).toBe(422)
