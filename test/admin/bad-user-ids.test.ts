@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importValues } from '../../src/services/import.ts'
 import type { Item } from '../../src/services/items.ts'
+import { addMembers } from '../../src/store/members.ts'
 import { startChatServer, type ChatServer, type ChatUser } from '../helpers/chat.ts'
 import { dialogItem, iso } from '../helpers/factories.ts'
 import { STORES, type TestStore } from '../helpers/stores.ts'
@@ -70,6 +71,14 @@ for (const kind of STORES) {
       const dialog = (await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'g', occupants_ids: [bob.id] } })).json._id as string
       const pushed = await put(dialog, { push_all: { occupants_ids: [99999999999] } })
       expect(pushed.status, pushed.text).toBe(422)
+      const r = await ann.call('GET', `/chat/Dialog/${dialog}/occupants`)
+      expect(r.status, r.text).toBe(200)
+      expect(r.json.items.map((u: Item) => u.id)).toEqual([ann.id, bob.id])
+    })
+
+    it('reads occupants past a membership row of an id beyond 32 bits written before ids were checked', async () => {
+      const dialog = (await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'old', occupants_ids: [bob.id] } })).json._id as string
+      await addMembers(db.store, dialog, [99999999999, 2 ** 53 - 1], Date.now())
       const r = await ann.call('GET', `/chat/Dialog/${dialog}/occupants`)
       expect(r.status, r.text).toBe(200)
       expect(r.json.items.map((u: Item) => u.id)).toEqual([ann.id, bob.id])
