@@ -139,6 +139,26 @@ for (const kind of STORES) {
       }
     })
 
+    it('refuses a body integer kept in a bigint column that is not a safe integer, with a 422 naming the field', async () => {
+      const signUp = (extra: string) => `{"auth_key": "${AUTH_KEY}", "user": {"login": "big1", "password": "pw12345678", ${extra}}}`
+      await expectRefused([
+        ['POST', '/users', signUp('"external_user_id": 1e300'), 422, 'user.external_user_id', /9007199254740991/],
+        ['POST', '/users', signUp('"external_user_id": 1e21'), 422, 'user.external_user_id', /9007199254740991/],
+        ['POST', '/users', signUp('"external_user_id": 9223372036854775808'), 422, 'user.external_user_id', /9007199254740991/],
+        ['POST', '/users', signUp('"external_user_id": 9007199254740992'), 422, 'user.external_user_id', /9007199254740991/],
+        ['POST', '/users', signUp('"external_user_id": -1e300'), 422, 'user.external_user_id', /-9007199254740991/],
+        ['POST', '/users', signUp('"blob_id": 1e300'), 422, 'user.blob_id', /9007199254740991/],
+        ['POST', '/users', `auth_key=${AUTH_KEY}&user[login]=big1&user[password]=pw12345678&user[blob_id]=1e300`, 422, 'user.blob_id', /9007199254740991/],
+      ])
+      // none of them was signed up; the bounds themselves are kept as sent
+      expect((await ann.call('GET', '/users?login=big1')).json.total_entries).toBe(0)
+      const max = Number.MAX_SAFE_INTEGER
+      const up = await server.anonymous('POST', '/users', { body: { auth_key: AUTH_KEY, user: { login: 'big2', password: 'pw12345678', external_user_id: max, blob_id: -max } } })
+      expect(up.status, up.text).toBe(201)
+      expect(up.json.user).toMatchObject({ external_user_id: max, blob_id: -max })
+      expect((await ann.call('GET', `/users/${up.json.user.id}`)).json.user).toMatchObject({ external_user_id: max, blob_id: -max })
+    })
+
     it('refuses a session body without credentials and an auth key in the wrong place', async () => {
       const r = await server.anonymous('POST', '/session', { body: { auth_key: AUTH_KEY } })
       expect(r.status).toBe(422)
