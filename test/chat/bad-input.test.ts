@@ -159,6 +159,15 @@ for (const kind of STORES) {
       expect((await ann.call('GET', `/users/${up.json.user.id}`)).json.user).toMatchObject({ external_user_id: max, blob_id: -max })
     })
 
+    it('refuses more than 3000 filter values in all with a 400 naming the parameter where the count passes it', async () => {
+      const list = (at: (i: number) => string | number) => Array.from({ length: 1000 }, (_, i) => at(i))
+      const extensions = Object.fromEntries(Array.from({ length: 66 }, (_, k) => [`k${k}`, { nin: list((i) => `v${i}`) }]))
+      await expectRefused([
+        ['GET', '/chat/Dialog', { extensions }, 400, 'extensions[k3][nin]', /at most 3000 values in all/],
+        ['GET', '/users', `id[in]=${list((i) => i + 1).join(',')}&login[in]=${list((i) => `u${i}`).join(',')}&email[nin]=${list((i) => `e${i}`).join(',')}&full_name=x`, 400, 'full_name', /at most 3000 values in all/],
+      ])
+    })
+
     it('refuses a session body without credentials and an auth key in the wrong place', async () => {
       const r = await server.anonymous('POST', '/session', { body: { auth_key: AUTH_KEY } })
       expect(r.status).toBe(422)
