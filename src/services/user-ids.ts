@@ -2,11 +2,11 @@
 // integer that fits users.id (a serial: 32 bits on PostgreSQL). The chat API and the admin Dialog
 // Update check ids in bodies here; whether such a user exists is each caller's own question.
 import type { ParameterErrors } from '../errors.ts'
-import { INT32_MAX } from '../int32.ts'
+import { isInt32 } from '../int32.ts'
 
 const MAX_IDS = 1000
 
-export const isUserId = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= INT32_MAX
+export const isUserId = (n: unknown): n is number => isInt32(n) && n > 0
 
 /** The reason given for a value that is not a user id: `1e+300 is not a user id`. */
 export const notAUserId = (value: unknown): string => `${JSON.stringify(value)} is not a user id`
