@@ -7,15 +7,25 @@ import type { Condition, ListPlan, Target, Value } from './plan.ts'
 const TRUE = sql<SqlBool>`1 = 1`
 const FALSE = sql<SqlBool>`1 = 0`
 
-function and(parts: Expression<SqlBool>[]): Expression<SqlBool> {
-  if (parts.length === 0) return TRUE
-  return parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` and `)})`
+/**
+ * SQLite parses `a and b and c …` into a tree as deep as the list is long, and refuses a tree deeper
+ * than 1000 (SQLITE_MAX_EXPR_DEPTH): a full list of 1000 times (`created_at[in]`, one range each),
+ * occupants or extension keys was a 500 there. A longer list is joined in parenthesised groups of
+ * GROUP terms, so the depth grows with the logarithm of its length; a shorter one keeps its text.
+ * Both planners see the same terms: SQLite splits nested ANDs and ORs alike, PostgreSQL flattens them.
+ */
+const GROUP = 64
+
+function joined(parts: Expression<SqlBool>[], op: 'and' | 'or'): Expression<SqlBool> {
+  if (parts.length === 1) return parts[0]!
+  if (parts.length <= GROUP) return sql<SqlBool>`(${sql.join(parts, sql.raw(` ${op} `))})`
+  const groups: Expression<SqlBool>[] = []
+  for (let i = 0; i < parts.length; i += GROUP) groups.push(joined(parts.slice(i, i + GROUP), op))
+  return joined(groups, op)
 }
 
-function or(parts: Expression<SqlBool>[]): Expression<SqlBool> {
-  if (parts.length === 0) return FALSE
-  return parts.length === 1 ? parts[0]! : sql<SqlBool>`(${sql.join(parts, sql` or `)})`
-}
+const and = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? TRUE : joined(parts, 'and'))
+const or = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? FALSE : joined(parts, 'or'))
 
 /**
  * Time ranges past this many (a list of seconds, `created_at[in]=…`) are tested as one IN over the

@@ -10,6 +10,7 @@ export type FieldKind =
   | 'objectid' // 24 hex chars, compared as text (byte order = time order)
   | 'time' // stored in ms, filtered in unix seconds at second precision
   | 'int'
+  | 'int32' // a 32-bit column on PostgreSQL (integer, serial): wider values are refused, on both stores
   | 'string'
   | 'int_array' // JSON array of ints: eq = contains
   | 'object_array' // JSON array of objects, filtered on one key (attachments.type)
@@ -41,6 +42,7 @@ export const OPS_OF_KIND: Record<FieldKind, readonly Op[]> = {
   objectid: SCALAR_OPS,
   time: SCALAR_OPS,
   int: SCALAR_OPS,
+  int32: SCALAR_OPS,
   string: [...SCALAR_OPS, 'ctn'],
   int_array: ['eq', 'ne', 'in', 'nin', 'all'],
   object_array: ['eq', 'ne', 'in', 'nin', 'all'],
@@ -54,7 +56,7 @@ export const ADMIN_DIALOGS: Catalogue = {
     _id: { column: 'id', kind: 'objectid' },
     created_at: { column: 'created_at', kind: 'time' },
     updated_at: { column: 'updated_at', kind: 'time' },
-    type: { column: 'type', kind: 'int' },
+    type: { column: 'type', kind: 'int32' },
     name: { column: 'name', kind: 'string' },
     user_id: { column: 'user_id', kind: 'int' },
     last_message_date_sent: { column: 'last_message_date_sent', kind: 'int' },
@@ -88,7 +90,7 @@ export const CHAT_DIALOGS: Catalogue = {
   resource: 'dialogs',
   fields: {
     _id: { column: 'id', kind: 'objectid' },
-    type: { column: 'type', kind: 'int' },
+    type: { column: 'type', kind: 'int32' },
     name: { column: 'name', kind: 'string' },
     // A dialog without messages has none: such dialogs sort after those with messages.
     last_message_date_sent: { column: 'last_message_date_sent', kind: 'int', nullable: true },
@@ -123,7 +125,7 @@ export const CHAT_MESSAGES: Catalogue = {
 export const USERS: Catalogue = {
   resource: 'users',
   fields: {
-    id: { column: 'id', kind: 'int' },
+    id: { column: 'id', kind: 'int32' },
     login: { column: 'login', kind: 'string' },
     email: { column: 'email', kind: 'string' },
     full_name: { column: 'full_name', kind: 'string' },

@@ -2,6 +2,7 @@
 // Values are typed here; times in unix seconds become millisecond bounds at second precision.
 // Knows neither HTTP nor SQL.
 import { ParameterErrors } from '../errors.ts'
+import { INT32_MAX, INT32_MIN, isInt32 } from '../int32.ts'
 import { OBJECT_ID } from '../object-id.ts'
 import { OPS_OF_KIND, type Catalogue, type Field } from './catalogue.ts'
 import type { ListQuery, RawCondition } from './parse.ts'
@@ -11,6 +12,20 @@ export const MAX_LIMIT = 100
 /** Longest in / nin / all list, and longest string value: explicit, so no request is unbounded. */
 export const MAX_LIST = 1000
 export const MAX_STRING = 1000
+/**
+ * Values in all of a request's filters. Every value is a bound parameter of the statements that
+ * read the list, and one statement may bind at most 32,766 on SQLite and 65,535 on PostgreSQL (past
+ * them: "too many SQL variables", 08P01, a 500). The most a value costs in one WHERE is 5 parameters
+ * on SQLite and 3 on PostgreSQL (`extensions[k][ne]=v`: the key is bound with each read of it, the
+ * negated test reads it twice, and SQLite's read binds its JSON path twice), and a statement holds
+ * the WHERE at most twice on SQLite (a kept count's delta walks two pieces; its correction counts
+ * twice, store/counts.ts) and 7 times on PostgreSQL (a page with its total derived in the same
+ * statement: the page and up to three count terms of two pieces, store/items.ts togetherStatement).
+ * So 3000 × 5 × 2 = 30,000 and 3000 × 3 × 7 = 63,000: under both limits, with room for the few other
+ * parameters (limit, skip, positions, bounds: under 50). test/store/bind-limits.test.ts builds those
+ * statements at this cap.
+ */
+export const MAX_VALUES = 3000
 
 export type Value = string | number
 
@@ -47,6 +62,7 @@ const DESCRIBE: Record<Field['kind'], string> = {
   objectid: 'an ObjectId (24 hex characters)',
   time: 'a unix timestamp in seconds (e.g. 1687886581)',
   int: 'an integer',
+  int32: `an integer from ${INT32_MIN} to ${INT32_MAX}`,
   string: 'a string',
   int_array: 'an integer',
   object_array: 'a string',
@@ -56,6 +72,14 @@ const DESCRIBE: Record<Field['kind'], string> = {
 export function planList(query: ListQuery, catalogue: Catalogue): ListPlan {
   const errors = new ParameterErrors()
   const conditions: Condition[] = []
+
+  const total = query.conditions.reduce((n, c) => n + c.values.length, 0)
+  if (total > MAX_VALUES) {
+    // Named where the count passes the cap: the first parameter to shorten or drop.
+    let seen = 0
+    const over = query.conditions.find((c) => (seen += c.values.length) > MAX_VALUES) as RawCondition
+    errors.add(over.param, `a request's filters hold at most ${MAX_VALUES} values in all (${MAX_LIST} in one list); these hold ${total}`)
+  }
 
   for (const raw of query.conditions) {
     const field = catalogue.fields[raw.field] as Field
@@ -113,6 +137,8 @@ function typeValue(field: Field, raw: string): Value | null {
     case 'int':
     case 'int_array':
       return INT.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : null
+    case 'int32':
+      return INT.test(raw) && isInt32(Number(raw)) ? Number(raw) : null
     default:
       return raw.length <= MAX_STRING ? raw : null
   }

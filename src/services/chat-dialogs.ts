@@ -23,33 +23,10 @@ import { castExtensions, edit, type DialogUpdate } from './dialogs.ts'
 import type { Item } from './items.ts'
 import { joinTime, nowSecond } from './chat-time.ts'
 import { formatTime } from './time.ts'
+import { parseIdList } from './user-ids.ts'
 import { toUserItem } from './users.ts'
 
 export const MAX_ADMINS = 5
-const MAX_OCCUPANTS = 1000
-
-
-
-/** `45,78`, `[45, 78]` or `["45", "78"]` → user ids; problems are added under `name`. */
-export function parseIdList(raw: unknown, name: string, errors: ParameterErrors): number[] {
-  if (raw === undefined || raw === null || raw === '') return []
-  const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : typeof raw === 'number' ? [raw] : null
-  if (parts === null) {
-    errors.add(name, 'expected user ids: 45,78 or [45, 78]')
-    return []
-  }
-  const out: number[] = []
-  for (const p of parts) {
-    const n = typeof p === 'number' ? p : typeof p === 'string' && /^\s*\d{1,15}\s*$/.test(p) ? Number(p) : NaN
-    if (!Number.isSafeInteger(n) || n <= 0) {
-      errors.add(name, `${JSON.stringify(p)} is not a user id`)
-      continue
-    }
-    if (!out.includes(n)) out.push(n)
-  }
-  if (out.length > MAX_OCCUPANTS) errors.add(name, `at most ${MAX_OCCUPANTS} ids`)
-  return out
-}
 
 async function requireUsers(store: Store, ids: number[], name: string, errors: ParameterErrors): Promise<void> {
   const found = new Set(await existingUserIds(store, ids))

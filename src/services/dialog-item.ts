@@ -17,7 +17,7 @@ export const dialogCodec = itemCodec([
   { name: 'name', codec: 'string' },
   { name: 'description', codec: 'string' },
   { name: 'photo', codec: 'string' },
-  { name: 'occupants_count', codec: 'int' },
+  { name: 'occupants_count', codec: 'int', int32: true },
   { name: 'xmpp_room_jid', codec: 'string' },
   { name: 'is_e2ee', codec: 'bool' },
   { name: 'admins_ids', codec: 'int_array' },

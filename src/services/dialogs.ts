@@ -8,6 +8,7 @@ import { joinTime } from './chat-time.ts'
 import { checkObjectId } from './dialog-access.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { Item } from './items.ts'
+import { isUserId, notAUserId, parseIdList } from './user-ids.ts'
 
 export interface IdListChanges {
   occupants_ids?: Array<number | string>
@@ -51,6 +52,7 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
   const errors = new ParameterErrors()
   if (update.is_muted !== undefined && update.user_id === undefined) errors.add('user_id', 'is required with is_muted')
   if (update.user_id !== undefined && update.is_muted === undefined) errors.add('is_muted', 'is required with user_id')
+  if (update.user_id !== undefined && !isUserId(update.user_id)) errors.add('user_id', notAUserId(update.user_id))
   errors.throwIfAny('invalid_field')
 
   return store.db.transaction().execute(async (trx) => {
@@ -68,18 +70,20 @@ export async function adminUpdateDialog(store: Store, rawId: string, update: Dia
       const add = update.push_all?.[field]
       const remove = update.pull_all?.[field]
       if (add === undefined && remove === undefined) continue
-      const norm = (list: Array<string | number> | undefined) =>
-        list?.map((v) => (field === 'pinned_messages_ids' ? String(v).toLowerCase() : Number(v)))
+      // User ids as the chat API takes them, but not required to be users here: an imported dialog's
+      // occupants are users of the server it came from (docs/api-notes.md, Dialog Update).
+      const norm = (list: Array<string | number> | undefined, change: 'push_all' | 'pull_all') =>
+        field === 'pinned_messages_ids' ? list?.map((v) => String(v).toLowerCase()) : parseIdList(list, `${change}.${field}`, errors)
       if (field === 'occupants_ids' && current.type === 3) {
         errors.add('occupants_ids', 'a private dialog (type 3) always has its two occupants')
         continue
       }
       if (field === 'pinned_messages_ids' && add) {
-        const ids = norm(add) as string[]
+        const ids = norm(add, 'push_all') as string[]
         const found = new Set(await messagesInDialog(tx, id, ids))
         for (const m of ids) if (!found.has(m)) errors.add('push_all.pinned_messages_ids', `message ${m} is not in this dialog`)
       }
-      next[field] = edit((current[field] as Array<string | number> | null) ?? [], norm(add), norm(remove))
+      next[field] = edit((current[field] as Array<string | number> | null) ?? [], norm(add, 'push_all'), norm(remove, 'pull_all'))
     }
 
     if (update.user_id !== undefined) {

@@ -5,6 +5,7 @@ import type { Dialect } from '../store/dialect.ts'
 import { toJson } from '../store/dialect.ts'
 import { ITEM_TEXT, type ItemText } from '../store/item-text.ts'
 import { formatTime, parseTime } from './time.ts'
+import { INT32_MAX, INT32_MIN } from '../int32.ts'
 import { NOT_AN_OBJECT_ID, OBJECT_ID, objectIdTime } from '../object-id.ts'
 
 export type FieldCodec =
@@ -25,6 +26,8 @@ export interface FieldSpec {
   readonly value?: unknown
   /** Allowed values of an int field. */
   readonly oneOf?: readonly number[]
+  /** An int field whose column is 32-bit on PostgreSQL (src/int32.ts): a wider value is refused, not a failed batch there. */
+  readonly int32?: boolean
 }
 
 export type Item = Record<string, unknown>
@@ -138,6 +141,7 @@ function compileReader(fields: readonly FieldSpec[]): ItemCodec['fromItem'] {
       : f.codec === 'objectid' ? `if (typeof v === 'string' && OBJECT_ID.test(v)) ${col} = v.toLowerCase(); else ${fail(NOT_AN_OBJECT_ID)}`
       : f.codec === 'time' ? `t = typeof v === 'string' ? parseTime(v) : null; if (t !== null) ${col} = t; else ${fail('must be a time like "2022-02-17T11:01:40Z"')}`
       : f.codec === 'int' ? `if (typeof v !== 'number' || !Number.isSafeInteger(v)) ${fail('must be an integer')}` +
+          (f.int32 ? `; else if (v < ${INT32_MIN} || v > ${INT32_MAX}) ${fail(`must be an integer from ${INT32_MIN} to ${INT32_MAX}`)}` : '') +
           (f.oneOf ? `; else if (!oneOf[${i}].includes(v)) ${fail(`must be one of ${f.oneOf.join(', ')}`)}` : '') + `; else ${col} = v`
       : f.codec === 'string' ? `if (typeof v === 'string') ${col} = v; else ${fail('must be a string or null')}`
       : f.codec === 'bool' ? `if (typeof v === 'boolean') ${col} = v ? 1 : 0; else ${fail('must be true, false or null')}`

@@ -16,7 +16,7 @@ export const messageCodec = itemCodec([
   { name: 'deleted_for_ids', codec: 'int_array' },
   { name: 'attachments', codec: 'json' },
   { name: 'reactions', codec: 'json' },
-  { name: 'views_count', codec: 'int' },
+  { name: 'views_count', codec: 'int', int32: true },
   { name: 'edited_at', codec: 'json' },
   // Per-user read flag of Retrieve Messages; the admin view has no current user.
   { name: 'read', codec: 'constant', value: 0 },

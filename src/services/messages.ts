@@ -27,6 +27,7 @@ import { edit } from './dialogs.ts'
 import type { Item } from './items.ts'
 import { messageCodec } from './message-item.ts'
 import { formatTime } from './time.ts'
+import { isUserId, notAUserId } from './user-ids.ts'
 
 /** Body keys with a meaning; every other key is a custom parameter. */
 const KNOWN = new Set(['chat_dialog_id', 'recipient_id', 'message', 'attachments', 'send_to_chat', 'markable'])
@@ -75,7 +76,8 @@ export async function sendMessage(store: Store, me: number, body: Record<string,
     else Object.defineProperty(custom, key, { value, enumerable: true })
   }
   if (dialogId === undefined && recipient !== undefined) {
-    if (recipient === me) errors.add('recipient_id', 'is you')
+    if (!isUserId(recipient)) errors.add('recipient_id', notAUserId(recipient))
+    else if (recipient === me) errors.add('recipient_id', 'is you')
     else if ((await existingUserIds(store, [recipient])).length === 0) errors.add('recipient_id', 'no such user')
   }
   errors.throwIfAny('invalid_field')

@@ -10,6 +10,7 @@ import type { Store } from '../store/connect.ts'
 import type { UserRow } from '../store/schema.ts'
 import { findUser, findUserBy, insertUser, listUsers, type NewUser } from '../store/users.ts'
 import { formatTime } from './time.ts'
+import { isUserId } from './user-ids.ts'
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>
 // N=2^14, r=8, p=1: OWASP's minimum for scrypt; the parameters are stored with each hash so they can grow.
@@ -117,7 +118,8 @@ export async function signUp(store: Store, input: SignUp): Promise<UserRow> {
 export async function getUser(store: Store, rawId: string): Promise<Record<string, unknown>> {
   const id = /^\d{1,15}$/.test(rawId) ? Number(rawId) : NaN
   if (!Number.isSafeInteger(id)) throw new AppError('bad_parameter', { user_id: ['must be an integer'] })
-  const row = await findUser(store, id)
+  // An id users.id cannot hold is no user's: not looked up, as PostgreSQL would refuse the comparison.
+  const row = isUserId(id) ? await findUser(store, id) : undefined
   if (!row) throw notFound('User')
   return toUserItem(row)
 }

@@ -1,5 +1,6 @@
 // User rows: sign-up, look-ups by id / login / email, and a filtered page for the users list.
 import { sql } from 'kysely'
+import { isInt32 } from '../int32.ts'
 import { applyPage, whereOf } from '../query/apply.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
@@ -25,10 +26,18 @@ export async function findUserBy(store: Store, by: 'login' | 'email', value: str
   return store.db.selectFrom('users').selectAll().where(by, '=', value).executeTakeFirst()
 }
 
+/**
+ * The ids users.id can hold (a serial: 32 bits on PostgreSQL, which refuses to compare it with a
+ * wider value, 22003): no other id is a user's. Membership rows may hold wider ones, written by the
+ * admin Dialog Update before it checked its ids.
+ */
+const possibleIds = (ids: number[]): number[] => ids.filter(isInt32)
+
 /** Which of `ids` are users. */
 export async function existingUserIds(store: Store, ids: number[]): Promise<number[]> {
-  if (ids.length === 0) return []
-  const rows = await store.db.selectFrom('users').select('id').where('id', 'in', ids).execute()
+  const possible = possibleIds(ids)
+  if (possible.length === 0) return []
+  const rows = await store.db.selectFrom('users').select('id').where('id', 'in', possible).execute()
   return rows.map((r) => r.id)
 }
 
@@ -44,8 +53,9 @@ export async function listUsers(store: Store, plan: ListPlan): Promise<{ rows: U
 
 /** Users by id, in the given order of ids (the occupants of a dialog). */
 export async function usersByIds(store: Store, ids: number[]): Promise<UserRow[]> {
-  if (ids.length === 0) return []
-  const rows = await store.db.selectFrom('users').selectAll().where('id', 'in', ids).execute()
+  const possible = possibleIds(ids)
+  if (possible.length === 0) return []
+  const rows = await store.db.selectFrom('users').selectAll().where('id', 'in', possible).execute()
   const byId = new Map(rows.map((r) => [r.id, r]))
   return ids.flatMap((id) => byId.get(id) ?? [])
 }

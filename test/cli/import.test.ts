@@ -268,10 +268,13 @@ describe.runIf(pgUrl)('parley import --database-url (postgres)', () => {
     // JSON.stringify writes the NUL and the lone surrogate as \u escapes, as an export would.
     const withNul = messageItem(dialogId, 1669554902, { message: 'a\u0000b' })
     const withSurrogate = messageItem(dialogId, 1669554903, { extra: { note: 'x\ud800' } })
-    const r = await runParley(['import', 'messages', file(ndjson([withNul, good, withSurrogate])), '--database-url', pg.url])
-    expect(r.stderr).toMatch(/Imported 1 messages?, rejected 2\b/)
+    // views_count is a 32-bit integer column there: a wider value failed the whole batch.
+    const wideCount = messageItem(dialogId, 1669554904, { views_count: 3000000000 })
+    const r = await runParley(['import', 'messages', file(ndjson([withNul, good, withSurrogate, wideCount])), '--database-url', pg.url])
+    expect(r.stderr).toMatch(/Imported 1 messages?, rejected 3\b/)
     expect(r.stderr).toMatch(/line 1\b.*message: contains a NUL character/)
     expect(r.stderr).toMatch(/line 3\b.*extra\.note: contains an unpaired UTF-16 surrogate/)
+    expect(r.stderr).toMatch(/line 4\b.*views_count must be an integer from -2147483648 to 2147483647/)
     store ??= openStore({ databaseUrl: pg.url, poolSize: 2 })
     server ??= await startServer(store)
     expect(await messagesOf(server, dialogId)).toStrictEqual([good])

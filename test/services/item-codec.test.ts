@@ -26,6 +26,9 @@ const VALID: Record<string, readonly unknown[]> = {
   json: [[], {}, [1, 'two', null], { a: { b: [true] } }, 'text', 12, false],
 }
 
+/** An int field of a 32-bit column's values (FieldSpec.int32). */
+const INT32_VALID = [0, -7, 1706627773, 2147483647, -2147483648]
+
 const CUSTOM: Array<[string, unknown]> = [
   ['mission', 'take over the planet'],
   ['__proto__', { polluted: true }],
@@ -96,7 +99,7 @@ for (const [label, codec, base] of CODECS) {
           }
           if (roll < 0.15) delete item[f.name]
           else if (roll < 0.3 && f.codec !== 'time') item[f.name] = null
-          else if (roll < 0.6) item[f.name] = pick(VALID[f.codec]!)
+          else if (roll < 0.6) item[f.name] = pick(f.int32 ? INT32_VALID : VALID[f.codec]!)
         }
         for (const [key, value] of CUSTOM) if (rnd() < 0.25) define(item, key, value)
         const row = rowOf(codec, item)
@@ -151,5 +154,18 @@ for (const [label, codec, base] of CODECS) {
 it('refuses a dialog type outside 1–4', () => {
   for (const type of [0, 5, -1]) {
     expect(dialogCodec.fromItem(dialogItem(1_700_000_000, { type }))).toStrictEqual({ errors: ['type must be one of 1, 2, 3, 4'] })
+  }
+})
+
+it('refuses a value past 32 bits in a field whose column has 32 (occupants_count, views_count), alone', () => {
+  const cases: Array<[ItemCodec, Item, string]> = [
+    [dialogCodec, dialogItem(1_700_000_000), 'occupants_count'],
+    [messageCodec, messageItem(objectId(1_699_999_900), 1_700_000_000), 'views_count'],
+  ]
+  for (const [codec, item, name] of cases) {
+    for (const value of [2147483648, -2147483649, 3000000000, Number.MAX_SAFE_INTEGER]) {
+      expect(codec.fromItem({ ...item, [name]: value }), `${name} = ${value}`).toStrictEqual({ errors: [`${name} must be an integer from -2147483648 to 2147483647`] })
+    }
+    for (const value of [2147483647, -2147483648]) expect(codec.fromItem({ ...item, [name]: value })).toHaveProperty('row')
   }
 })

@@ -30,7 +30,7 @@ const id = (n: number) => makeObjectId(1_700_000_000 + n, n)
 /** A random list request of `catalogue`: a few filters of every kind its plain columns allow, a sort, a limit and a skip. */
 function randomQuery(catalogue: Catalogue, r: ReturnType<typeof generator>): string {
   const parts = new Map<string, string>()
-  const plain = Object.entries(catalogue.fields).filter(([, f]) => ['objectid', 'time', 'int'].includes(f.kind))
+  const plain = Object.entries(catalogue.fields).filter(([, f]) => ['objectid', 'time', 'int', 'int32'].includes(f.kind))
   for (let i = r.int(4); i > 0; i--) {
     const [name, field] = r.pick(plain)
     const value = () => (field.kind === 'objectid' ? id(r.int(1000)) : String(1687886000 + r.int(100000)))

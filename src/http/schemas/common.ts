@@ -11,6 +11,12 @@ export const nullable = (type: Primitive, description?: string) =>
   Type.Unsafe<never>({ type: [type, 'null'], ...(description ? { description } : {}) })
 export const nullableIntArray = (description?: string) =>
   Type.Unsafe<number[] | null>({ type: ['array', 'null'], items: { type: 'integer' }, ...(description ? { description } : {}) })
+/**
+ * An integer kept in a bigint column: a safe integer, the largest JavaScript reads back exactly.
+ * JSON Schema's integer takes 1e300 or 2^63 too, which SQLite stored as junk and PostgreSQL refused
+ * (a 500); outside these bounds it is a 422 naming the field.
+ */
+export const SafeInteger = () => Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })
 /** Any JSON value, written as given. */
 export const anyJson = (description?: string) => Type.Unknown(description ? { description } : {})
 export const Time = Type.String({ description: 'UTC time, second precision: 2022-02-17T11:01:40Z', examples: ['2022-02-17T11:01:40Z'] })

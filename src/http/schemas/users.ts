@@ -1,6 +1,6 @@
 // Users and sessions on the wire: the user item, the session envelope, sign-up and session bodies.
 import { Type, type Static } from 'typebox'
-import { Time, nullable } from './common.ts'
+import { SafeInteger, Time, nullable } from './common.ts'
 
 export const UserSchema = Type.Object(
   {
@@ -56,11 +56,11 @@ export const SignUpBody = Type.Object(
         phone: Type.Optional(text(50)),
         website: Type.Optional(text(500)),
         custom_data: Type.Optional(text(10000)),
-        external_user_id: Type.Optional(Type.Integer()),
+        external_user_id: Type.Optional(SafeInteger()),
         external_id: Type.Optional(text(200)),
         facebook_id: Type.Optional(text(200)),
         twitter_id: Type.Optional(text(200)),
-        blob_id: Type.Optional(Type.Integer()),
+        blob_id: Type.Optional(SafeInteger()),
         avatar: Type.Optional(text(2000)),
         tag_list: Type.Optional(text(1000)),
         timezone: Type.Optional(Type.Integer({ minimum: -720, maximum: 840 })),
