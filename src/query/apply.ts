@@ -9,8 +9,9 @@ const FALSE = sql<SqlBool>`1 = 0`
 
 /**
  * SQLite parses `a and b and c …` into a tree as deep as the list is long, and refuses a tree deeper
- * than 1000 (SQLITE_MAX_EXPR_DEPTH): a full list of 1000 times (`created_at[in]`, one range each),
- * occupants or extension keys was a 500 there. A longer list is joined in parenthesised groups of
+ * than 1000 (SQLITE_MAX_EXPR_DEPTH): a request's conditions (up to 1000 extension keys) were a 500
+ * there. (A long list of one filter's values is one test, withinSeconds and Dialect.arrayHas.) A
+ * longer list is joined in parenthesised groups of
  * GROUP terms, so the depth grows with the logarithm of its length; a shorter one keeps its text.
  * Both planners see the same terms: SQLite splits nested ANDs and ORs alike, PostgreSQL flattens them.
  */
