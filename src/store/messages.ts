@@ -61,12 +61,18 @@ export async function markMessages(store: Store, m: Mark): Promise<Array<{ id: s
   return q.returning(['id', 'created_at']).execute()
 }
 
+/** The columns that hide a message from `userId` (delete for me): the user added to deleted_for_ids. */
+const hiddenFrom = (store: Store, userId: number, now: number) => ({
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  deleted_for_ids: store.dialect.arrayAppend('deleted_for_ids', userId) as any,
+  updated_at: now,
+})
+
 /** Hides messages from one user (delete for me); returns those hidden now, with their sender and read_ids. */
 export async function hideMessagesFor(store: Store, dialogId: string, userId: number, ids: string[] | null, now: number) {
   let q = store.db
     .updateTable('messages')
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    .set({ deleted_for_ids: store.dialect.arrayAppend('deleted_for_ids', userId) as any, updated_at: now })
+    .set(hiddenFrom(store, userId, now))
     .where('chat_dialog_id', '=', dialogId)
     .where(lacks(store, 'deleted_for_ids', userId))
   if (ids !== null) {
@@ -89,8 +95,7 @@ export async function deleteDialogMessages(store: Store, dialogId: string): Prom
 export async function hideSomeMessagesFor(store: Store, dialogId: string, userId: number, limit: number, now: number): Promise<number> {
   const { numUpdatedRows } = await store.db
     .updateTable('messages')
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    .set({ deleted_for_ids: store.dialect.arrayAppend('deleted_for_ids', userId) as any, updated_at: now })
+    .set(hiddenFrom(store, userId, now))
     .where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('chat_dialog_id', '=', dialogId).where(lacks(store, 'deleted_for_ids', userId)).limit(limit))
     .executeTakeFirst()
   return Number(numUpdatedRows)
