@@ -5,20 +5,18 @@ import { AppError } from '../errors.ts'
 import { findUnstorable } from '../services/storable-text.ts'
 import { checkParsedQuery } from './params.ts'
 
-function refuseUnstorable(value: unknown, code: 'bad_parameter' | 'invalid_field', where: string): void {
+/** `nameOf`: the name an error gives the value at `path` (by default the path, or `where` for the whole). */
+function refuseUnstorable(value: unknown, code: 'bad_parameter' | 'invalid_field', where: string, nameOf = (path: string) => path || where): void {
   const found = findUnstorable(value)
-  if (found) throw new AppError(code, { [found.path || where]: [found.reason] })
+  if (found) throw new AppError(code, { [nameOf(found.path)]: [found.reason] })
 }
 
 /** Path parameters by name; `*` is Fastify's for the rest of a path (a wildcard's, the not-found route's), named path. */
-function refuseUnstorableParams(params: unknown): void {
-  const found = findUnstorable(params)
-  if (found) throw new AppError('bad_parameter', { [found.path === '*' || found.path === '' ? 'path' : found.path]: [found.reason] })
-}
+const pathParamName = (path: string): string => (path === '*' || path === '' ? 'path' : path)
 
 export function checkInput(request: FastifyRequest): void {
   checkParsedQuery(request)
-  refuseUnstorableParams(request.params)
+  refuseUnstorable(request.params, 'bad_parameter', 'path', pathParamName)
   refuseUnstorable(request.query, 'bad_parameter', 'query')
   refuseUnstorable(request.body, 'invalid_field', 'body')
 }
