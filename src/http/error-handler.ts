@@ -17,17 +17,19 @@ function nameOf(issue: ValidationIssue, part: string | undefined): string {
   return name || part || 'body'
 }
 
-/** The status an error is answered with: a client's mistake (4xx) or a server fault (5xx). */
+/** The status an error is answered with: a client's mistake (4xx) or a server fault (5xx, masked as 500 unless a statement timeout). */
 function statusOf(error: FastifyError): number {
   if (error instanceof AppError) return error.status
-  if (error.validation) return 400
+  if (error.validation) return error.validationContext === 'body' ? 422 : 400
   if (isStatementTimeout(error)) return 503
-  return error.statusCode ?? 500
+  const status = error.statusCode ?? 500
+  return status >= 400 && status < 500 ? status : 500
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (reply.raw.destroyed && statusOf(error) < 500) {
+    const status = statusOf(error)
+    if (reply.raw.destroyed && status < 500) {
       // The client closed the connection (most often mid-body: Fastify's body reader and readGetBody
       // make that a 400): nobody is left to answer, and nothing of ours failed. A server fault
       // meanwhile still goes on to be logged below.
@@ -36,7 +38,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return
     }
     if (error instanceof AppError) {
-      return reply.status(error.status).send({ errors: error.details })
+      return reply.status(status).send({ errors: error.details })
     }
     if (error.validation) {
       // No prototype: a body field named `constructor` is reported like any other.
@@ -45,14 +47,13 @@ export function installErrorHandler(app: FastifyInstance): void {
         const message = issue.params?.additionalProperty ? 'is not an accepted parameter' : (issue.message ?? 'is invalid')
         ;(errors[nameOf(issue, error.validationContext)] ??= []).push(message)
       }
-      return reply.status(error.validationContext === 'body' ? 422 : 400).send({ errors })
+      return reply.status(status).send({ errors })
     }
     if (isStatementTimeout(error)) {
       request.log.warn({ err: error }, 'statement timeout')
-      return reply.status(503).send({ errors: ['The query took longer than the statement timeout; narrow the filters and retry'] })
+      return reply.status(status).send({ errors: ['The query took longer than the statement timeout; narrow the filters and retry'] })
     }
-    const status = error.statusCode ?? 500
-    if (status >= 400 && status < 500) {
+    if (status < 500) {
       return reply.status(status).send({ errors: [error.message] })
     }
     // Headers and body help find the caller and the input; their secrets are redacted (secrets.ts).
