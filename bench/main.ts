@@ -25,8 +25,10 @@ import { soak, soakLine, soakMarkdown, type SoakResult } from './soak.ts'
 
 const HELP = `npm run bench -- [options]
   --messages N       1m (default), 10m, or a count such as 20k
-  --stores LIST      sqlite,postgres (default); postgres needs a server URL:
+  --stores LIST      sqlite,postgres (default), and postgres-socket; the postgres stores need a server URL:
   --database-url URL PostgreSQL server (or PARLEY_BENCH_DATABASE_URL); a fresh database is made and dropped
+  --pg-socket DIR    postgres-socket: parley reaches the same server through its Unix socket in DIR
+                     (default /var/run/postgresql), on the same database as postgres when both run
   --keep DIR         keep the generated SQLite data set in DIR and reuse it on later runs
   --seed N           data set and parameter seed (default 1)
   --seconds S        time per measurement (default 3; --quick 0.3)
@@ -41,6 +43,7 @@ const { values: opts } = parseArgs({
     messages: { type: 'string' },
     stores: { type: 'string', default: 'sqlite,postgres' },
     'database-url': { type: 'string' },
+    'pg-socket': { type: 'string', default: '/var/run/postgresql' },
     keep: { type: 'string' },
     seed: { type: 'string', default: '1' },
     seconds: { type: 'string' },
@@ -82,7 +85,9 @@ const crashWrites = Math.round(nonNegative('crash', opts.crash ?? (quick ? '200'
 const CRASH_KILLS = 3
 const pgUrl = opts['database-url'] ?? process.env.PARLEY_BENCH_DATABASE_URL ?? null
 const stores = opts.stores.split(',').map((s) => s.trim())
-for (const s of stores) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`--stores: unknown store ${s}`)
+const STORE_NAMES: readonly string[] = ['sqlite', 'postgres', 'postgres-socket'] satisfies StoreResult['name'][]
+for (const s of stores) if (!STORE_NAMES.includes(s)) throw new Error(`--stores: unknown store ${s}`)
+if (stores.includes('postgres-socket') && !pgUrl) throw new Error('--stores postgres-socket needs --database-url or PARLEY_BENCH_DATABASE_URL')
 if (stores.includes('postgres') && !pgUrl) {
   if (opts.stores !== 'sqlite,postgres') throw new Error('--stores postgres needs --database-url or PARLEY_BENCH_DATABASE_URL')
   stores.splice(stores.indexOf('postgres'), 1)
@@ -117,6 +122,14 @@ process.on('SIGINT', () => {
 })
 const checkInterrupted = (): void => {
   if (interrupted) throw new Error('interrupted')
+}
+
+/** How parley reaches a postgres store's database: postgres-socket through the server's Unix socket. */
+function storeUrl(name: string, url: string): string {
+  if (name !== 'postgres-socket') return url
+  const u = new URL(url)
+  u.searchParams.set('host', opts['pg-socket'])
+  return u.toString()
 }
 
 /**
@@ -279,7 +292,9 @@ async function main(): Promise<void> {
   // them in turn (measureShapes), and the loops, the export and the send rate store by store.
   let pgVersion: string | null = null
   const open: OpenStore[] = []
-  const pgDatabase: { drop(): Promise<void> }[] = []
+  // The postgres stores share one database, imported once by the first of them: postgres-socket
+  // differs from postgres only in how parley reaches the server, which is what it measures.
+  let pgData: { database: { url: string; drop(): Promise<void> }; importedBy: string; figures: StoreResult['import']; analyzeSeconds: number } | null = null
   for (const name of stores) {
     checkInterrupted()
     if (name === 'sqlite') {
@@ -292,20 +307,24 @@ async function main(): Promise<void> {
       open.push(await openStore('sqlite', ['--db', ds.file], { import: ds.figures, cliImport: cli, cliImportVariant: oneThread }))
       continue
     }
-    const database = await createPostgresDatabase(pgUrl!)
-    cleanups.push(() => database.drop())
-    pgDatabase.push(database)
-    const client = new pg.Client({ connectionString: database.url })
-    await client.connect()
-    pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
-    await client.end()
-    log('postgres: importing…')
-    const { figures, analyzeSeconds } = await postgresDataset(database.url, messages, seed)
-    log(`  imported in ${figures.seconds.toFixed(1)} s = ${figures.itemsPerSecond} items/s, peak RSS ${figures.peakRssMb} MB; VACUUM ANALYZE ${analyzeSeconds.toFixed(1)} s`)
+    if (!pgData) {
+      const database = await createPostgresDatabase(pgUrl!)
+      cleanups.push(() => database.drop())
+      const client = new pg.Client({ connectionString: database.url })
+      await client.connect()
+      pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
+      await client.end()
+      log(`${name}: importing…`)
+      const { figures, analyzeSeconds } = await postgresDataset(database.url, messages, seed)
+      log(`  imported in ${figures.seconds.toFixed(1)} s = ${figures.itemsPerSecond} items/s, peak RSS ${figures.peakRssMb} MB; VACUUM ANALYZE ${analyzeSeconds.toFixed(1)} s`)
+      pgData = { database, importedBy: name, figures, analyzeSeconds }
+    }
+    const url = storeUrl(name, pgData.database.url)
     const pgRnd = random(seed + 3)
-    const floors = await postgresFloors(database.url, () => idIn(pgRnd, stats.messageTimes), budget)
-    log(`floor: pg query + JSON.stringify ${fmt(floors.page)}; pg round trip alone ${fmt(floors.roundTrip)}`)
-    open.push(await openStore('postgres', ['--database-url', database.url], { import: figures, analyzeSeconds, inProcessFloor: floors.page, roundTripFloor: floors.roundTrip }))
+    const floors = await postgresFloors(url, () => idIn(pgRnd, stats.messageTimes), budget)
+    log(`floor (${name}): pg query + JSON.stringify ${fmt(floors.page)}; pg round trip alone ${fmt(floors.roundTrip)}`)
+    const shared = pgData.importedBy === name ? {} : { sameDatabaseAs: pgData.importedBy }
+    open.push(await openStore(name as StoreResult['name'], ['--database-url', url], { import: pgData.figures, analyzeSeconds: pgData.analyzeSeconds, inProcessFloor: floors.page, roundTripFloor: floors.roundTrip, ...shared }))
   }
 
   await measureShapes(open, stats)
@@ -320,10 +339,10 @@ async function main(): Promise<void> {
       storeResults.push({ ...result, send: await measureSend('sqlite', ['--db', join(fresh, 'send.db')]) })
       continue
     }
-    await pgDatabase.shift()!.drop()
+    if (store === open.filter((o) => o.name !== 'sqlite').at(-1)) await pgData!.database.drop()
     const fresh = await createPostgresDatabase(pgUrl!)
     cleanups.push(() => fresh.drop())
-    storeResults.push({ ...result, send: await measureSend('postgres', ['--database-url', fresh.url]) })
+    storeResults.push({ ...result, send: await measureSend(store.name, ['--database-url', storeUrl(store.name, fresh.url)]) })
     await fresh.drop()
   }
 
@@ -343,7 +362,7 @@ async function main(): Promise<void> {
       } else {
         const database = await createPostgresDatabase(pgUrl!)
         drop = () => database.drop()
-        storeArgs = ['--database-url', database.url]
+        storeArgs = ['--database-url', storeUrl(name, database.url)]
       }
       cleanups.push(drop)
       if (phase === 'soak') {

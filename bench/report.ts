@@ -31,8 +31,11 @@ export interface ShapeResult {
 }
 
 export interface StoreResult {
-  name: 'sqlite' | 'postgres'
+  /** postgres-socket: parley reached the PostgreSQL server through its Unix socket, not TCP (runs from 2026-11-28 on). */
+  name: 'sqlite' | 'postgres' | 'postgres-socket'
   import: ImportFigures
+  /** The store whose database (and import) this one used: postgres-socket beside postgres. */
+  sameDatabaseAs?: string
   /** SQLite: `parley import` of the data set's NDJSON export, as a process of its own. */
   cliImport?: CliImportFigures
   /** SQLite: the same with other options (its `args`). Runs of 2026-11-26 before 09:00 kept `--workers 1` as `cliImportWorkers`. */
@@ -127,8 +130,9 @@ export function markdown(r: Results): string {
   floorRow('better-sqlite3 page query, in process', f.sqlite.query)
   floorRow('**query + JSON.stringify (the floor)**', f.sqlite.queryStringify)
   floorRow("query + parley's item codec + JSON.stringify", f.sqlite.queryCodecStringify)
-  for (const s of r.stores) if (s.inProcessFloor) floorRow('PostgreSQL page query (pg, in process) + JSON.stringify', s.inProcessFloor)
-  for (const s of r.stores) if (s.roundTripFloor) floorRow('PostgreSQL round trip alone (pg, in process, `select $1::int`)', s.roundTripFloor)
+  const over = (s: StoreResult) => (s.name === 'postgres-socket' ? ', over the Unix socket' : r.stores.some((o) => o.name === 'postgres-socket') ? ', over TCP' : '')
+  for (const s of r.stores) if (s.inProcessFloor) floorRow(`PostgreSQL page query (pg, in process) + JSON.stringify${over(s)}`, s.inProcessFloor)
+  for (const s of r.stores) if (s.roundTripFloor) floorRow(`PostgreSQL round trip alone (pg, in process, \`select $1::int\`)${over(s)}`, s.roundTripFloor)
   floorRow(`node:http, precomputed page (${int(f.http.c1.bytesPerResponse ?? 0)} B), c=1`, f.http.c1)
   floorRow('**node:http, precomputed page, c=32 (the HTTP ceiling)**', f.http.c32)
   out.push(`| keyset loop over all messages, in process, no count | | | ${int(f.keysetLoop.itemsPerSecond)} items |`, '')
@@ -143,6 +147,10 @@ export function markdown(r: Results): string {
   )
   for (const s of r.stores) {
     const i = s.import
+    if (s.sameDatabaseAs) {
+      out.push(`| ${s.name} | the database ${s.sameDatabaseAs} imported | | | | |`)
+      continue
+    }
     out.push(`| ${s.name} | in process${i.cached ? ' (kept file; figures from when it was built)' : ''} | ${int(i.items)} | ${i.seconds.toFixed(1)} | ${int(i.itemsPerSecond)} | ${i.peakRssMb} |`)
     for (const c of [s.cliImport, s.cliImportVariant]) {
       if (c) out.push(`| ${s.name} | \`parley import${c.args ? ` ${c.args}` : ''}\` of ${int(c.fileMb)} MB NDJSON | ${int(c.items)} | ${c.seconds.toFixed(1)} | ${int(c.itemsPerSecond)} | ${c.peakRssMb} |`)
@@ -157,8 +165,8 @@ export function markdown(r: Results): string {
     '',
   )
   const head = ['list', 'filter', 'sort', 'KB', ...stores.flatMap((s) => [`${s.name} c1 p50`, 'c1 p99', 'srv p50', 'srv p99', 'c32 p50', 'c32 p99', 'c32 req/s'])]
-  const both = stores.length === 2
-  if (both) head.push(`${stores[1]!.name}/${stores[0]!.name} c1 p50`, 'srv p50')
+  const others = stores.slice(1)
+  for (const o of others) head.push(`${o.name}/${stores[0]!.name} c1 p50`, 'srv p50')
   out.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`)
   const errors: string[] = []
   stores[0]?.shapes.forEach((shape, i) => {
@@ -169,8 +177,8 @@ export function markdown(r: Results): string {
       if (flag) errors.push(`- ${s.name} ${x.resource} ${x.filter} ${x.sort}: ${x.c1.errors + x.c32.errors} errors, e.g. ${x.c1.firstError ?? x.c32.firstError}`)
       cells.push(`${ms(x.c1.p50)} (${ratio(x.c1.p50, floorP50)})${flag}`, ms(x.c1.p99), ms(x.c1.server?.p50 ?? NaN), ms(x.c1.server?.p99 ?? NaN), ms(x.c32.p50), ms(x.c32.p99), `${int(x.c32.rps)} (${ratio(x.c32.rps, ceiling)})`)
     }
-    if (both) {
-      const [a, b] = [stores[0]!.shapes[i]!.c1, stores[1]!.shapes[i]!.c1]
+    for (const o of others) {
+      const [a, b] = [stores[0]!.shapes[i]!.c1, o.shapes[i]!.c1]
       cells.push(ratio(b.p50, a.p50), a.server && b.server ? ratio(b.server.p50, a.server.p50) : '—')
     }
     out.push(`| ${cells.join(' | ')} |`)
