@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import type { Item } from '../../src/services/items.ts'
@@ -247,5 +248,42 @@ describe.runIf(pgUrl)('parley serve --database-url (postgres)', () => {
     await p.waitFor(LISTENING)
     expect(await p.stop('SIGTERM'), p.stderr()).toEqual({ code: 0, signal: null })
     expect(p.stdout()).toContain('"store":"postgres"')
+  })
+})
+
+// The Unix-socket form of the URL that docs/scaling.md gives for a server on the database's own
+// machine. CI lets the test user in through the socket with a password (.ci/run) and sets this.
+const socketDir = process.env.PARLEY_TEST_PG_SOCKET
+describe.runIf(pgUrl && socketDir)("parley serve through PostgreSQL's Unix socket", () => {
+  let db: { url: string; drop(): Promise<void> }
+  beforeAll(async () => {
+    db = await createPostgresDatabase(pgUrl!)
+  })
+  afterAll(async () => {
+    for (const p of started) if (p.running) await p.stop('SIGKILL')
+    await db?.drop()
+  })
+
+  it('answers the admin lists from the socket, with no TCP connection to the database', async () => {
+    const overSocket = new URL(db.url)
+    overSocket.searchParams.set('host', socketDir!)
+    const p = serve(['--database-url', overSocket.toString(), '--port', '0'])
+    const url = (await p.waitFor(LISTENING))[1]!
+    const key = (await p.waitFor(KEY_LINE))[1]!
+    const r = await send(`${url}/admin/chat/list?limit=1`, 'GET', { headers: { 'CB-Administration-API-Key': key } })
+    expect(r.status, r.text).toBe(200)
+    expect(r.json).toMatchObject({ total_entries: 0, items: [] })
+    // Every connection the server holds to its database came through the socket: no client address.
+    const watcher = createStore({ ...loadConfig({}).store, databaseUrl: pgUrl!, poolSize: 1 })
+    try {
+      const { rows } = await sql<{ socket: number; tcp: number }>`
+        select count(*) filter (where client_addr is null)::int as socket, count(*) filter (where client_addr is not null)::int as tcp
+        from pg_stat_activity where datname = ${new URL(db.url).pathname.slice(1)}`.execute(watcher.db)
+      expect(rows[0]!.socket).toBeGreaterThan(0)
+      expect(rows[0]!.tcp).toBe(0)
+    } finally {
+      await watcher.close()
+    }
+    expect(await p.stop('SIGTERM'), p.stderr()).toEqual({ code: 0, signal: null })
   })
 })
