@@ -65,12 +65,13 @@ export async function createKey(storeArgs: string[]): Promise<string> {
 }
 
 /** `parley serve` on the store, at PARLEY_LOG_LEVEL=warn; resolves once /health answers 200. */
-export async function startParley(storeArgs: string[]): Promise<Server> {
+/** `env`: PARLEY_* settings of this server (the bench's own environment's are not passed on). */
+export async function startParley(storeArgs: string[], env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort()
   const child = spawn(process.execPath, ['bin/parley.js', 'serve', ...storeArgs, '--host', '127.0.0.1', '--port', String(port)], {
     cwd: ROOT,
     // Rate limiting off: the benchmarks measure parley, not the limiter.
-    env: childEnv({ PARLEY_LOG_LEVEL: 'warn', PARLEY_RATE_LIMIT_ADMIN: '0', PARLEY_RATE_LIMIT_SESSION: '0' }),
+    env: childEnv({ PARLEY_LOG_LEVEL: 'warn', PARLEY_RATE_LIMIT_ADMIN: '0', PARLEY_RATE_LIMIT_SESSION: '0', ...env }),
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''
