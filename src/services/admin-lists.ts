@@ -9,7 +9,7 @@ import type { KeyCheck } from '../store/keys.ts'
 import { dialogCodec } from './dialog-item.ts'
 import type { ItemCodec } from './items.ts'
 import { messageCodec } from './message-item.ts'
-import type { NextPages, PageAnswer } from './next-page.ts'
+import type { ComputePage, NextPages, PageAnswer } from './next-page.ts'
 
 /** A page as JSON text ({"total_entries", "skip", "limit", "items"}), or the answer to count=1. */
 export type ListAnswer = { page: string } | { items: { count: number } }
@@ -18,16 +18,16 @@ export type ListAnswer = { page: string } | { items: { count: number } }
 async function list(store: Store, table: ItemTable, catalogue: Catalogue, codec: ItemCodec, params: Record<string, unknown>, nextPages: NextPages | null, key?: KeyCheck): Promise<ListAnswer> {
   const plan = planList(parseListQuery(params, catalogue), catalogue)
   if (plan.count) return { items: { count: await countMatching(store, table, plan) } }
-  // Only for this request's own page: a page prepared ahead (next-page.ts) is read in a snapshot of its own.
-  const compute = (s: Store, p: ListPlan, total?: number) => pageAnswer(s, table, codec, p, total, s === store ? key : undefined)
-  const answer = nextPages ? await nextPages.answer(store, table, plan, compute) : await compute(store, plan)
+  // The key only for this request's own page: a page prepared ahead (next-page.ts) is checked with its mark.
+  const compute: ComputePage = (s, p, ahead) => pageAnswer(s, table, codec, p, ahead?.total, ahead ? undefined : key)
+  const answer = nextPages ? await nextPages.answer(store, table, plan, compute, key) : await compute(store, plan)
   return { page: answer.page }
 }
 
 /** `known`: the page's total in `store`'s snapshot, when the caller knows it (services/next-page.ts). */
 async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan: ListPlan, known?: number, key?: KeyCheck): Promise<PageAnswer> {
   // The page and its total from one snapshot: the total counts exactly what the page was cut from.
-  const { rows, total } = known === undefined ? await listWithTotal(store, table, plan, codec.itemText, key) : { rows: await listPageRows(store, table, plan, codec.itemText), total: known }
+  const { rows, total, mark } = known === undefined ? await listWithTotal(store, table, plan, codec.itemText, key) : { rows: await listPageRows(store, table, plan, codec.itemText), total: known, mark: undefined }
   // Written as text straight from the rows: the items are never built as objects (decision 0006).
   const write = codec.textWriter(rows.columns, store.dialect)
   const items = rows.values.map(write).join(',')
@@ -37,6 +37,7 @@ async function pageAnswer(store: Store, table: ItemTable, codec: ItemCodec, plan
     total,
     lastId: last === undefined ? null : String(last[rows.columns.indexOf('id')]),
     full: rows.values.length === plan.limit,
+    ...(mark === undefined ? {} : { mark }),
   }
 }
 

@@ -8,10 +8,12 @@
 // statement reads the mark again: equal, nothing at all was committed since (store/items.ts
 // commitMark), so the prepared answer is exactly what computing it now would give, and it is sent.
 // Otherwise, or when nothing was prepared, the page is computed as usual. Random access (a cursor
-// nobody was just given) never triggers any work of its own. Only on stores with a commit mark
-// (SQLite): PostgreSQL has none that cheap, and its change logs leave out columns no filter reads.
+// nobody was just given) never triggers any work of its own. On PostgreSQL the mark is the server's
+// snapshot, which the page's one statement reads beside the page (its change position), so a page
+// is prepared as it is computed, without a transaction; a commit to any database of that server
+// makes it stale, and checking it is a round trip (which also confirms the request's admin key).
 //
-// A prepared page's total needs no count when the page before it was prepared too, from a snapshot
+// SQLite: a prepared page's total needs no count when the page before it was prepared too, from a snapshot
 // with the same mark: nothing was committed in between, so the rows under the new cursor are the
 // ones under the old cursor less the page just sent (sorted by _id descending, no skip: that page
 // is exactly the matching rows from its last _id up to the old cursor). The loop's pages then cost
@@ -23,6 +25,7 @@
 import type { Condition, ListPlan } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import { commitMark, readSnapshot, type ItemTable } from '../store/items.ts'
+import type { KeyCheck } from '../store/keys.ts'
 
 /** A page answer as the list computes it, with what the next step of a loop needs. */
 export interface PageAnswer {
@@ -33,10 +36,15 @@ export interface PageAnswer {
   readonly lastId: string | null
   /** Whether the page holds `limit` items (otherwise it is a loop's last). */
   readonly full: boolean
+  /** The commit mark of the snapshot it was read in, when its one statement read it (PostgreSQL). */
+  readonly mark?: string
 }
 
-/** Computes a page's answer; with `total`, known already, it is not counted again. */
-export type ComputePage = (store: Store, plan: ListPlan, total?: number) => Promise<PageAnswer>
+/**
+ * Computes a page's answer: the request's own, or with `ahead` one prepared before its request
+ * (which confirms no admin key); with `ahead.total`, known already, it is not counted again.
+ */
+export type ComputePage = (store: Store, plan: ListPlan, ahead?: { total?: number }) => Promise<PageAnswer>
 
 export interface NextPageStats {
   /** Prepared pages sent (nothing had changed). */
@@ -103,14 +111,15 @@ export class NextPages {
 
   /**
    * The answer to `plan`: a prepared one when it is still exact, else `compute(store, plan)`; and,
-   * when this request continues a loop, the next page prepared in the background.
+   * when this request continues a loop, the next page prepared in the background. `adminKey`: the
+   * request's deferred key, confirmed by the statement that checks a prepared page's mark.
    */
-  async answer(store: Store, table: ItemTable, plan: ListPlan, compute: ComputePage): Promise<PageAnswer> {
+  async answer(store: Store, table: ItemTable, plan: ListPlan, compute: ComputePage, adminKey?: KeyCheck): Promise<PageAnswer> {
     const cursor = cursorOf(plan)
     const key = loopKey(table, plan, cursor)
     const now = performance.now()
     this.forget(now)
-    const ready = cursor === null ? null : await this.prepared(store, `${key}|${cursor.value as string}`)
+    const ready = cursor === null ? null : await this.prepared(store, `${key}|${cursor.value as string}`, adminKey)
     const answer = ready?.answer ?? (await compute(store, plan))
     const previous = this.lastIds.get(key)
     const step = cursor !== null && previous !== undefined && previous.id === cursor.value
@@ -128,12 +137,12 @@ export class NextPages {
   }
 
   /** The prepared page for this key and cursor if it is still exact now; counted either way. */
-  private async prepared(store: Store, id: string): Promise<Prepared | null> {
+  private async prepared(store: Store, id: string, adminKey?: KeyCheck): Promise<Prepared | null> {
     const entry = this.pending.get(id)
     if (!entry) return null
     this.pending.delete(id)
     const ready = await entry.ready
-    if (ready !== null && ready.mark === (await commitMark(store))) {
+    if (ready !== null && ready.mark === (await commitMark(store, adminKey))) {
       this.stats.served++
       return ready
     }
@@ -145,16 +154,21 @@ export class NextPages {
   private prepare(store: Store, plan: ListPlan, id: string, compute: ComputePage, under: { mark: string; total: number } | null): void {
     // After this answer is on its way: setImmediate runs once the reply has been written.
     const ready = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() =>
-        readSnapshot(store, async (snapshot) => {
+      .then(async () => {
+        // PostgreSQL: the page's one statement reads its own snapshot, the mark; no transaction around it.
+        if (store.dialect.statementsCostRoundTrips) {
+          const answer = await compute(store, plan, {})
+          return answer.mark === undefined ? null : { answer, mark: answer.mark }
+        }
+        return readSnapshot(store, async (snapshot) => {
           // Read first: the mark of the snapshot the page is read from.
           const mark = await commitMark(snapshot)
           if (mark === null) return null
-          if (under?.mark !== mark) return { answer: await compute(snapshot, plan), mark }
+          if (under?.mark !== mark) return { answer: await compute(snapshot, plan, {}), mark }
           this.stats.uncounted++
-          return { answer: await compute(snapshot, plan, under.total), mark }
-        }),
-      )
+          return { answer: await compute(snapshot, plan, { total: under.total }), mark }
+        })
+      })
       // A failure here is nobody's request: the page is computed again when it is asked for.
       .catch(() => null)
     this.pending.set(id, { at: performance.now(), ready })

@@ -31,8 +31,9 @@ export interface Dialect {
   /**
    * A value that changes whenever anything is committed to the database, by this connection or any
    * other, read as the first statement of a snapshot (services/next-page.ts). SQLite: its
-   * connection's total_changes() and data_version. Null where there is none that cheap and that
-   * complete (PostgreSQL: the change logs leave out columns no filter reads).
+   * connection's total_changes() and data_version. PostgreSQL: the snapshot itself (xmin, xmax and
+   * the transactions in progress), which moves with every commit or abort of a writing transaction
+   * in the whole server, so two equal marks mean the same committed data. Null: none that cheap.
    */
   readonly commitMark: RawBuilder<string> | null
   /**
@@ -191,7 +192,8 @@ export const postgresDialect: Dialect = {
   rowLocks: true,
   importSkipsRowTriggers: false,
   statementsCostRoundTrips: true,
-  commitMark: null,
+  // pg_current_snapshot() is the statement's snapshot, or the transaction's in REPEATABLE READ.
+  commitMark: sql<string>`pg_current_snapshot()::text`,
   boundsDialogPages: true,
   sortThreads: null,
   journalForBuild: null,

@@ -163,11 +163,16 @@ async function tableRows(store: Store, table: ItemTable): Promise<number> {
 /**
  * The store's commit mark (dialect.commitMark): read as the first statement of a snapshot, and again
  * later, the two are equal only if nothing at all was committed in between. Null on stores without one.
+ * With `key`, the statement also reads whether that admin key is live, where statements cost round
+ * trips (as a page's own statement does, decision 0015): a prepared page then costs one round trip.
  */
-export async function commitMark(store: Store): Promise<string | null> {
+export async function commitMark(store: Store, key?: KeyCheck): Promise<string | null> {
   const mark = store.dialect.commitMark
   if (mark === null) return null
-  const { rows } = await store.db.executeQuery<{ mark: string }>(compiledOnce(store, 'commit mark', [], () => sql`select ${mark} as mark`))
+  const keyHash = key !== undefined && store.dialect.statementsCostRoundTrips ? key.keyHash : undefined
+  const query = compiledOnce(store, `commit mark|${keyHash === undefined ? '' : 'key'}`, keyHash === undefined ? [] : [keyHash], ([k]) => sql`select ${mark} as mark${keyLiveColumn(k)}`)
+  const { rows } = await store.db.executeQuery<{ mark: string; key_live?: number }>(query)
+  if (key !== undefined && rows[0]!.key_live !== undefined) key.live = Number(rows[0]!.key_live) > 0
   return String(rows[0]!.mark)
 }
 
@@ -176,7 +181,7 @@ export async function commitMark(store: Store): Promise<string | null> {
  * statement that reads the page also reads whether that admin key is live, when the page is one
  * statement (PostgreSQL, pageWithDerivedTotal); `key.live` stays unset otherwise.
  */
-export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number }> {
+export async function listWithTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number; mark?: string }> {
   const together = store.dialect.statementsCostRoundTrips && !store.snapshot ? await pageWithDerivedTotal(store, table, plan, text, key) : null
   if (together) return together
   return readCounting(store, table, async (snapshot) => {
@@ -196,7 +201,7 @@ export async function listWithTotal(store: Store, table: ItemTable, plan: ListPl
  * statement. Null when that is not enough — no kept count is near one of them, rows changed since
  * it, or the skews moved — and the caller reads them in a transaction as usual.
  */
-async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number } | null> {
+async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPlan, text?: ItemText, key?: KeyCheck): Promise<{ rows: RowSet; total: number; mark?: string } | null> {
   if (store.db.isTransaction) return null
   // The walk's implied bounds and the count's band both come from the skews; a count ranging over
   // two columns (rangesOverTwo) always has one besides the sort column, so this covers it too.
@@ -244,9 +249,11 @@ async function pageWithDerivedTotal(store: Store, table: ItemTable, plan: ListPl
   }
   // Kept as keptCount keeps a split's total: the same request asked again derives from it.
   if (split) store.counts.keepCount(table, plan.conditions, guess ?? null, total, position!)
-  if (text) return { rows: joinedRows(text, rows[0]!.page_text as string | null), total }
+  // On PostgreSQL a change position is the statement's snapshot: the store's commit mark too.
+  const mark = position!
+  if (text) return { rows: joinedRows(text, rows[0]!.page_text as string | null), total, mark }
   const pageColumns = Object.keys(rows[0]!).filter((k) => !DELTA_COLUMN.test(k))
-  return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total }
+  return { rows: rowSetOf(rows.filter((r) => r.id !== null), pageColumns), total, mark }
 }
 
 /** The skews alone, and whether the admin key is live: an empty page's one statement. Compiled once. */

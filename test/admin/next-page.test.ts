@@ -1,9 +1,10 @@
 // The export loop's next page is prepared while the client reads the current one
-// (src/services/next-page.ts), on SQLite. A prepared page may only be sent when nothing changed
-// since it was read: checked here by changing, between two requests of a loop, exactly the rows the
-// prepared page holds — a column no filter reads (so no change log sees it), or a delete — and by
-// loops that change nothing, which must be served from what was prepared. PostgreSQL prepares
-// nothing (no cheap commit mark there) and must answer the same.
+// (src/services/next-page.ts). A prepared page may only be sent when nothing changed since it was
+// read: checked here by changing, between two requests of a loop, exactly the rows the prepared
+// page holds — a column no filter reads (so no change log sees it), or a delete — and by loops that
+// change nothing, which must be served from what was prepared. On PostgreSQL the mark is the
+// server's snapshot, which every test file writing to its own database on the same server moves
+// too: there a prepared page may go stale for no change of ours, and the tests allow for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.ts'
 import { importValues } from '../../src/services/import.ts'
@@ -33,7 +34,8 @@ for (const kind of STORES) {
     let db: TestStore
     let server: TestServer
     const items: Item[] = []
-    const prepares = kind.name === 'sqlite'
+    /** Only this store commits to its database (SQLite); a PostgreSQL server is shared with other test files. */
+    const alone = kind.name === 'sqlite'
 
     beforeAll(async () => {
       db = await kind.open()
@@ -74,19 +76,26 @@ for (const kind of STORES) {
 
     it('serves the pages it prepared when nothing changed, each as computing it would', async () => {
       for (const filter of ['', `updated_at[gt]=${FROM + 300}&`]) {
-        const before = await outcomes(server)
-        const got = await loop(filter)
-        expect(got.map((i) => i._id)).toEqual(expectedIds(filter))
-        const after = await outcomes(server)
-        // From the third page on, every page was prepared while the one before it was read, and
-        // sent — unless the audit log's buffered flush (a commit) came in between, which is rare.
         const pages = Math.ceil(expectedIds(filter).length / 100)
-        expect(after.served - before.served + (after.stale - before.stale)).toBe(prepares ? pages - 2 : 0)
-        expect(after.stale - before.stale).toBeLessThanOrEqual(1)
-        // From the fourth page on, the page before was prepared too, from a snapshot with the same
-        // mark: the total came from its total, not from a count — and was exact (loop() checks).
-        if (prepares) expect(after.uncounted - before.uncounted).toBeGreaterThanOrEqual(pages - 3 - 2 * (after.stale - before.stale))
-        else expect(after.uncounted - before.uncounted).toBe(0)
+        // A loop during which nothing was committed but what the test's own requests write: once on
+        // SQLite; on PostgreSQL as many tries as it takes to find one between other files' writes.
+        let stale = Infinity
+        for (let attempt = 0; attempt < (alone ? 1 : 30) && stale > 1; attempt++) {
+          const before = await outcomes(server)
+          const got = await loop(filter)
+          expect(got.map((i) => i._id)).toEqual(expectedIds(filter))
+          const after = await outcomes(server)
+          // From the third page on, every page was prepared while the one before it was read, and
+          // sent — unless a commit (the audit log's buffered flush, say) came in between.
+          expect(after.served - before.served + (after.stale - before.stale)).toBe(pages - 2)
+          stale = after.stale - before.stale
+          // SQLite: from the fourth page on, the page before was prepared too, from a snapshot with
+          // the same mark: the total came from its total, not from a count — and was exact (loop()
+          // checks). PostgreSQL prepares a page with its one statement, which derives its total.
+          if (kind.name === 'sqlite') expect(after.uncounted - before.uncounted).toBeGreaterThanOrEqual(pages - 3 - 2 * stale)
+          else expect(after.uncounted - before.uncounted).toBe(0)
+        }
+        expect(stale).toBeLessThanOrEqual(1)
       }
     })
 
@@ -117,8 +126,7 @@ for (const kind of STORES) {
       for (const item of got as Array<{ _id: string; views_count?: number }>) if (edited.has(item._id)) expect(item.views_count).toBe(edited.get(item._id))
       const after = await outcomes(server)
       // Every page after a change was prepared before it, and computed again (an audit flush may add one).
-      if (prepares) expect(after.stale - before.stale).toBeGreaterThanOrEqual(changes)
-      else expect(after.stale - before.stale).toBe(0)
+      expect(after.stale - before.stale).toBeGreaterThanOrEqual(changes)
     })
 
     it('prepares nothing for requests that jump about', async () => {
@@ -155,8 +163,15 @@ for (const kind of STORES) {
         const p3 = await page(cursor)
         expect(p3.total_entries).toBe(ids.filter((id) => id < cursor && id !== gone).length)
         expect(p3.total_entries).toBe(p2.total_entries - 101)
-        // The scenario as intended: page 2 and page 3 were prepared and sent, page 3 counted.
-        expect(nextPages.stats).toMatchObject(prepares ? { served: 2, uncounted: 0, stale: 0 } : { served: 0, uncounted: 0 })
+        // The scenario as intended: page 2 and page 3 were prepared and sent, page 3 counted. On
+        // PostgreSQL the delete may also land after page 3's preparation read its snapshot (the
+        // write is not synchronous there): page 3 is then stale and computed again. Either way, no
+        // page sent had a total derived across the delete.
+        if (alone) expect(nextPages.stats).toMatchObject({ served: 2, uncounted: 0, stale: 0 })
+        else {
+          expect(nextPages.stats.served + nextPages.stats.stale).toBe(2)
+          if (nextPages.stats.stale === 0) expect(nextPages.stats.uncounted).toBe(0)
+        }
       } finally {
         await own.drop()
       }
@@ -176,7 +191,9 @@ for (const kind of STORES) {
         cursor = r.json.items.at(-1)._id
       }
       const after = await outcomes(server)
-      if (prepares) expect(after.served - before.served).toBeGreaterThanOrEqual(2)
+      // Pages 2 to 5 continue the loop: prepared, and served unless a commit came in between.
+      expect(after.served - before.served + (after.stale - before.stale)).toBe(4)
+      if (alone) expect(after.served - before.served).toBeGreaterThanOrEqual(2)
       expect(after.uncounted).toBe(before.uncounted)
     })
   })
