@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import SQLite from 'better-sqlite3'
-import pg from 'pg'
 import { random } from '../src/services/demo-data.ts'
 import { messageCodec } from '../src/services/message-item.ts'
 import { sqliteDialect } from '../src/store/dialect.ts'
@@ -275,7 +274,6 @@ async function main(): Promise<void> {
   const keysetLoop = sqliteKeysetLoop(ds.file, loopCap)
   log(`floor: in-process keyset loop without count ${keysetLoop.itemsPerSecond} items/s`)
   const db = new SQLite(ds.file, { readonly: true })
-  const sqliteVersion = (db.prepare('select sqlite_version() as v').get() as { v: string }).v
   const rows = db.prepare('SELECT * FROM messages ORDER BY id DESC LIMIT 100').all() as Record<string, unknown>[]
   db.close()
   const page = JSON.stringify({ total_entries: stats.messages, skip: 0, limit: 100, items: rows.map((r) => messageCodec.toItem(r, sqliteDialect)) })
@@ -290,7 +288,6 @@ async function main(): Promise<void> {
 
   // Each store's data is loaded and its server started first; the shapes are then measured on
   // them in turn (measureShapes), and the loops, the export and the send rate store by store.
-  let pgVersion: string | null = null
   const open: OpenStore[] = []
   // The postgres stores share one database, imported once by the first of them: postgres-socket
   // differs from postgres only in how parley reaches the server, which is what it measures.
@@ -310,10 +307,6 @@ async function main(): Promise<void> {
     if (!pgData) {
       const database = await createPostgresDatabase(pgUrl!)
       cleanups.push(() => database.drop())
-      const client = new pg.Client({ connectionString: database.url })
-      await client.connect()
-      pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
-      await client.end()
       log(`${name}: importing…`)
       const { figures, analyzeSeconds } = await postgresDataset(database.url, messages, seed)
       log(`  imported in ${figures.seconds.toFixed(1)} s = ${figures.itemsPerSecond} items/s, peak RSS ${figures.peakRssMb} MB; VACUUM ANALYZE ${analyzeSeconds.toFixed(1)} s`)
@@ -382,7 +375,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().slice(0, 10),
     size,
     settings: { secondsPerMeasurement: budget.seconds, maxRequestsPerMeasurement: budget.maxRequests, shapeRequestsC1: c1Budget.maxRequests, shapesInterleaved: true, loopCapSeconds: loopCap, concurrency: [...CONCURRENCY], parley: parleyRuns },
-    machine: machine(sqliteVersion, pgVersion),
+    machine: await machine(stores.some((s) => s !== 'sqlite') ? pgUrl : null),
     dataset: stats,
     floors: { sqlite, http, keysetLoop },
     stores: storeResults,

@@ -3,6 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
 import type { CliImportFigures } from './cli-import.ts'
 import type { DatasetStats, ImportFigures } from './dataset.ts'
 import { ROOT } from './dataset.ts'
@@ -85,7 +87,18 @@ export interface Results {
   durability?: DurabilityResult[]
 }
 
-export function machine(sqlite: string, postgres: string | null): Machine {
+/** This machine, the SQLite library's version, and the version of the PostgreSQL server at `postgresUrl` when given. */
+export async function machine(postgresUrl: string | null): Promise<Machine> {
+  const memory = new SQLite(':memory:')
+  const sqlite = (memory.prepare('select sqlite_version() as v').get() as { v: string }).v
+  memory.close()
+  let postgres: string | null = null
+  if (postgresUrl !== null) {
+    const client = new pg.Client({ connectionString: postgresUrl })
+    await client.connect()
+    postgres = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
+    await client.end()
+  }
   const cpus = os.cpus()
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',

@@ -6,8 +6,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import SQLite from 'better-sqlite3'
-import pg from 'pg'
 import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset } from './dataset.ts'
 import type { LoopFigures } from './measure.ts'
@@ -80,17 +78,7 @@ const date = new Date().toISOString().slice(0, 10)
 const file = join(ROOT, 'bench', 'results', `${date}-${sizeLabel(messages)}-ab-${name.toLowerCase()}.json`)
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
 const store = pgUrl === null ? 'sqlite' : 'postgres'
-const memory = new SQLite(':memory:')
-const sqliteVersion = (memory.prepare('select sqlite_version() as v').get() as { v: string }).v
-memory.close()
-let pgVersion: string | null = null
-if (pgUrl !== null) {
-  const client = new pg.Client({ connectionString: pgUrl })
-  await client.connect()
-  pgVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version
-  await client.end()
-}
-writeFileSync(file, `${JSON.stringify({ date, store, setting: { name, on, off }, loopCapSeconds: cap, machine: machine(sqliteVersion, pgVersion), runs }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ date, store, setting: { name, on, off }, loopCapSeconds: cap, machine: await machine(pgUrl), runs }, null, 2)}\n`)
 for (let round = 0; round < rounds; round++) {
   const a = runs.find((r) => r.round === round && r.value === on)!
   const b = runs.find((r) => r.round === round && r.value === off)!
