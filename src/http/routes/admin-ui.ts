@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { PACKAGE_ROOT } from '../../paths.ts'
+import { sendAsIs } from '../send-as-is.ts'
 
 export const DEFAULT_UI_DIR = join(PACKAGE_ROOT, 'dist/ui')
 
@@ -55,7 +56,7 @@ export function adminUiRoutes(app: FastifyInstance, uiDir: string = DEFAULT_UI_D
     // Nothing outside the build directory, whatever the URL says (`..`, encoded or not).
     if ((path !== root && !path.startsWith(root + sep)) || !(await isFile(path)) || !(extname(path) in TYPES)) {
       // In the API's error shape, like every other 4xx (test/http/hostile-input.test.ts checks them all).
-      return reply.status(404).type('application/json; charset=utf-8').send(JSON.stringify({ errors: [`No file ${relative} in the admin console`] }))
+      return sendAsIs(reply.status(404), { errors: [`No file ${relative} in the admin console`] })
     }
     // Vite names assets by content hash: they never change. The page itself is checked every time,
     // so a new build is picked up on the next load.
