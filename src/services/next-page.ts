@@ -156,7 +156,7 @@ export class NextPages {
     const ready = new Promise<void>((resolve) => setImmediate(resolve))
       .then(async () => {
         // PostgreSQL: the page's one statement reads its own snapshot, the mark; no transaction around it.
-        if (store.dialect.statementsCostRoundTrips) {
+        if (store.dialect.pageStatementReadsCommitMark) {
           const answer = await compute(store, plan, {})
           return answer.mark === undefined ? null : { answer, mark: answer.mark }
         }

@@ -37,6 +37,13 @@ export interface Dialect {
    */
   readonly commitMark: RawBuilder<string> | null
   /**
+   * A page read as one statement (statementsCostRoundTrips, store/items.ts pageWithDerivedTotal)
+   * returns its change position, and that position is the commit mark: a loop page is then prepared
+   * ahead by computing it as a request would, with no snapshot around it (services/next-page.ts).
+   * PostgreSQL: both are pg_current_snapshot().
+   */
+  readonly pageStatementReadsCommitMark: boolean
+  /**
    * A page of one dialog sorted by _id is also bounded by the dialog's first and last ids
    * (store/items.ts pageQuery). PostgreSQL's cost model takes a dialog's messages to be spread evenly
    * over all ids and otherwise walks the primary key from the newest message of the app. SQLite
@@ -143,6 +150,7 @@ export const sqliteDialect: Dialect = {
   rowLocks: false,
   importSkipsRowTriggers: true,
   statementsCostRoundTrips: false,
+  pageStatementReadsCommitMark: false,
   // sqlite_master is read so that the statement starts the snapshot (SQLite's begins at a first read).
   commitMark: sql<string>`total_changes() || ':' || (select data_version from pragma_data_version) || ':' || (select count(*) from (select 1 from sqlite_master limit 1))`,
   boundsDialogPages: false,
@@ -186,14 +194,20 @@ export const sqliteDialect: Dialect = {
   keepsChangesAfter: (position, cut) => sql<SqlBool>`cast(${position} as integer) >= ${cut}`,
 }
 
+/**
+ * PostgreSQL's commit mark and change position are one value: the statement's snapshot (the
+ * transaction's in REPEATABLE READ), which moves with every commit or abort of a writing transaction.
+ */
+const postgresSnapshot = sql<string>`pg_current_snapshot()::text`
+
 export const postgresDialect: Dialect = {
   name: 'postgres',
   types: { id: sql`text collate "C"`, bigint: 'bigint', json: 'jsonb', autoId: 'serial' },
   rowLocks: true,
   importSkipsRowTriggers: false,
   statementsCostRoundTrips: true,
-  // pg_current_snapshot() is the statement's snapshot, or the transaction's in REPEATABLE READ.
-  commitMark: sql<string>`pg_current_snapshot()::text`,
+  pageStatementReadsCommitMark: true,
+  commitMark: postgresSnapshot,
   boundsDialogPages: true,
   sortThreads: null,
   journalForBuild: null,
@@ -218,7 +232,7 @@ export const postgresDialect: Dialect = {
   noIndex: (expr) => sql`coalesce(${expr}, ${expr})`,
   idPlainOnWalks: true,
   contains: (expr, value) => sql<SqlBool>`strpos(${expr}, ${value}) > 0`,
-  changePosition: () => sql<string>`pg_current_snapshot()::text`,
+  changePosition: () => postgresSnapshot,
   // Every xid below the snapshot's xmin is visible to it: the xid index serves the first term. The
   // second is always true, and is there for a plan made without the values (store/prepared.ts): a
   // lone `xid >= $n` is guessed to match a third of the log, and the plan scanned all of a freshly
