@@ -20,14 +20,33 @@ const { values: opts } = parseArgs({
     keep: { type: 'string', default: '/var/tmp/parley-bench' },
     rounds: { type: 'string', default: '3' },
     'loop-seconds': { type: 'string', default: '30' },
+    help: { type: 'boolean', short: 'h' },
   },
 })
+if (opts.help) {
+  process.stdout.write(`npx tsx bench/setting-ab.ts --setting NAME=ON,OFF [options]
+  --setting NAME=ON,OFF  a PARLEY_* setting and its two values, e.g. PARLEY_PREFETCH_PAGES=1,0
+  --messages N           data set size: 1m (default), 10m, or a count such as 20k
+  --database-url URL     measure PostgreSQL: a fresh database on that server, imported and dropped
+                         (SQLite otherwise, the kept data set's file)
+  --keep DIR             where the SQLite data set is kept and reused (default /var/tmp/parley-bench)
+  --rounds N             rounds, each running both values, the order alternating (default 3)
+  --loop-seconds S       cap of each loop (default 30)
+`)
+  process.exit(0)
+}
 const setting = /^(PARLEY_[A-Z_]+)=([^,]*),([^,]*)$/.exec(opts.setting ?? '')
-if (!setting) throw new Error('--setting PARLEY_NAME=ON,OFF is required, e.g. --setting PARLEY_PREFETCH_PAGES=1,0')
+function usageError(message: string): never {
+  process.stderr.write(`setting-ab: ${message} (--help lists the options)\n`)
+  process.exit(2)
+}
+if (!setting) usageError('--setting PARLEY_NAME=ON,OFF is required, e.g. --setting PARLEY_PREFETCH_PAGES=1,0')
 const [, name, on, off] = setting as unknown as [string, string, string, string]
 const messages = parseSize(opts.messages)
 const rounds = Number(opts.rounds)
 const cap = Number(opts['loop-seconds'])
+if (!Number.isInteger(rounds) || rounds < 1) usageError('--rounds must be a whole number of at least 1')
+if (!(cap > 0)) usageError('--loop-seconds must be a number of seconds above 0')
 const pgUrl = opts['database-url'] ?? null
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
