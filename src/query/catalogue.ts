@@ -16,6 +16,13 @@ export type FieldKind =
   | 'object_array' // JSON array of objects, filtered on one key (attachments.type)
   | 'json_key' // one key of a JSON object, given as extensions[key]
 
+/**
+ * A key of a json_key field that a filter can name (`extensions[location]`). Writes take only these
+ * (services/dialogs.ts castExtensions), so every key stored through the API can be filtered on.
+ */
+export const JSON_KEY = /^[A-Za-z0-9_]{1,64}$/
+export const JSON_KEY_RULE = 'keys are letters, digits and _ (at most 64)'
+
 export interface Field {
   readonly column: string
   readonly kind: FieldKind

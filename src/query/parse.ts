@@ -2,7 +2,7 @@
 // → a syntactic ListQuery. Pure. Every problem is reported under the parameter's own bracketed name,
 // and all of them at once, so a caller fixes a request in one go.
 import { ParameterErrors } from '../errors.ts'
-import { OPERATORS, type Catalogue, type Op, type Operator } from './catalogue.ts'
+import { JSON_KEY, JSON_KEY_RULE, OPERATORS, type Catalogue, type Op, type Operator } from './catalogue.ts'
 
 export interface RawCondition {
   /** The parameter as the caller wrote it, for messages: `updated_at[gt]`. */
@@ -51,7 +51,7 @@ export function parseListQuery(raw: Record<string, unknown>, catalogue: Catalogu
         continue
       }
       for (const [key, inner] of Object.entries(value)) {
-        if (!/^[A-Za-z0-9_]{1,64}$/.test(key)) errors.add(`${name}[${key}]`, 'keys are letters, digits and _ (at most 64)')
+        if (!JSON_KEY.test(key)) errors.add(`${name}[${key}]`, JSON_KEY_RULE)
         else readField(`${name}[${key}]`, name, key, inner)
       }
       continue

@@ -1,6 +1,7 @@
 // Changing dialogs: the Administration API's Dialog Update (the Update Dialog fields, plus is_muted
 // for one user). The chat API's dialog actions are in chat-dialogs.ts and share these helpers.
 import { ParameterErrors, notFound } from '../errors.ts'
+import { JSON_KEY, JSON_KEY_RULE } from '../query/catalogue.ts'
 import type { Store } from '../store/connect.ts'
 import { lockDialog, messagesInDialog, writeDialog } from '../store/dialogs.ts'
 import { addMembers, removeMembers } from '../store/members.ts'
@@ -37,9 +38,16 @@ export function edit<T>(current: T[], add: T[] = [], remove: T[] = []): T[] {
   return out
 }
 
-/** Extensions are stored with string values, as ConnectyCube casts them. */
+/**
+ * Extensions are stored with string values, as ConnectyCube casts them. Its keys are the custom
+ * fields an operator declared; parley has no such list, so it takes any key a filter can name and
+ * refuses the others, which would be stored but never found (`extensions[a b]` is no parameter).
+ */
 export function castExtensions(ext: Record<string, unknown> | null): Record<string, string> | null {
   if (ext === null) return null
+  const errors = new ParameterErrors()
+  for (const k of Object.keys(ext)) if (!JSON_KEY.test(k)) errors.add(`extensions.${k}`, `${JSON_KEY_RULE}, as filters name them`)
+  errors.throwIfAny('invalid_field')
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(ext)) {
     if (v !== null && v !== undefined) Object.defineProperty(out, k, { value: typeof v === 'string' ? v : JSON.stringify(v), enumerable: true })

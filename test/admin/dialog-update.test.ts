@@ -204,6 +204,20 @@ for (const kind of STORES) {
       expect(await listed(d.bad._id)).toEqual(before)
     })
 
+    it('refuses an extension key that no filter could name, and changes nothing', async () => {
+      const before = await listed(d.bad._id)
+      for (const key of ['', 'a b', 'a\nb', 'loc-ation', 'k'.repeat(65), 'é']) {
+        const r = await put(d.bad._id, { name: 'renamed', extensions: { ok: '1', [key]: 'v' } })
+        expect(r.status, `${JSON.stringify(key)}: ${r.text}`).toBe(422)
+        expect(r.json.errors, r.text).toEqual({ [`extensions.${key}`]: ['keys are letters, digits and _ (at most 64), as filters name them'] })
+      }
+      expect(await listed(d.bad._id)).toEqual(before)
+      // The longest key accepted is one a filter finds.
+      const key = 'K_9'.repeat(21) + 'x'
+      expect((await put(d.bad._id, { extensions: { [key]: 'v' } })).status).toBe(200)
+      expect((await server.get(`/admin/chat/list?extensions[${key}]=v`)).json.items.map((i: { _id: string }) => i._id)).toEqual([d.bad._id])
+    })
+
     it('refuses a malformed JSON body', async () => {
       const r = await put(d.bad._id, '{"name": ', 'application/json')
       expect(r.status).toBe(400)

@@ -250,5 +250,18 @@ for (const kind of STORES) {
       expect((await ann.call('DELETE', `/chat/Dialog/${e._id}?force=1`)).status).toBe(200)
       expect((await ann.call('DELETE', `/chat/Dialog/${e._id}?force=2`)).status).toBe(400)
     })
+
+    it('refuses an extension key that no filter could name, on create and update', async () => {
+      const rule = ['keys are letters, digits and _ (at most 64), as filters name them']
+      const created = await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'ext', occupants_ids: [bob.id], extensions: { 'the location': 'x' } } })
+      expect(created.status, created.text).toBe(422)
+      expect(created.json.errors).toEqual({ 'extensions.the location': rule })
+      const d = await group(ann, [bob], { extensions: { location: 'x' } })
+      const updated = await ann.call('PUT', `/chat/Dialog/${d._id}`, { body: { name: 'renamed', extensions: { 'a.b': 'y' } } })
+      expect(updated.status, updated.text).toBe(422)
+      expect(updated.json.errors).toEqual({ 'extensions.a.b': rule })
+      const listed = await ann.call('GET', '/chat/Dialog', { body: 'extensions[location]=x' })
+      expect(listed.json.items.map((i: { _id: string; name: string }) => [i._id, i.name])).toEqual([[d._id, d.name]])
+    })
   })
 }
