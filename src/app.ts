@@ -46,7 +46,7 @@ const VERSION = '0.1.0'
 
 export async function buildApp({ config, store, logger, uiDir }: AppOptions): Promise<FastifyInstance> {
   const { server } = config
-  const limits: ParamLimits = { bodyLimit: server.bodyLimit, parameterLimit: server.parameterLimit, bracketDepth: server.bracketDepth, arrayLimit: server.arrayLimit, listLimit: server.listLimit, jsonDepth: server.jsonDepth }
+  const limits: ParamLimits = server
   const app = Fastify({
     // The redaction goes with any options given (tests pass a stream); false stays false.
     logger: logger === false ? false : { level: config.server.logLevel, ...LOG_REDACTION, ...(typeof logger === 'object' ? logger : {}) },

@@ -1,5 +1,6 @@
 // One typed, frozen configuration, built from the environment and CLI flags. Flags win over the
 // environment; a bad value stops the program with a message naming it, never a silent default.
+import type { ParamLimits } from './http/params.ts'
 import { MAX_LIST } from './query/plan.ts'
 
 export interface StoreConfig {
@@ -17,22 +18,11 @@ export interface StoreConfig {
   readonly countThreadRows: number
 }
 
-export interface ServerConfig {
+/** The request parameters' bounds (bodyLimit, parameterLimit, …) are ParamLimits, which the HTTP layer reads. */
+export interface ServerConfig extends ParamLimits {
   readonly host: string
   readonly port: number
   readonly logLevel: string
-  /** Largest request body accepted, in bytes (GET bodies included). */
-  readonly bodyLimit: number
-  /** Most query/body parameters accepted in one request. */
-  readonly parameterLimit: number
-  /** Deepest bracket nesting accepted in a parameter name (`a[b][c]` is 2). */
-  readonly bracketDepth: number
-  /** Most elements in one bracketed array parameter (`a[]=…`, `a[7]=…`), and highest index. */
-  readonly arrayLimit: number
-  /** Most values in one in / nin / all list of a list filter; at most the API's own 1000 (query/plan.ts). */
-  readonly listLimit: number
-  /** Deepest nesting of arrays and objects in a JSON body. */
-  readonly jsonDepth: number
   /** Largest request head (request line + headers) in bytes; over it: 431. */
   readonly maxHeaderSize: number
   /** Time to receive a whole request (head and body), in ms; 0: none. Sending the response is not bounded. */

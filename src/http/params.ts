@@ -8,11 +8,15 @@ import { findUnstorable } from '../services/storable-text.ts'
 
 /** The configured bounds of one request's parameters (PARLEY_* in config.ts, docs/limits.md). */
 export interface ParamLimits {
+  /** Largest request body accepted, in bytes (GET bodies included). */
   readonly bodyLimit: number
+  /** Most query/body parameters accepted in one request. */
   readonly parameterLimit: number
+  /** Deepest bracket nesting accepted in a parameter name (`a[b][c]` is 2). */
   readonly bracketDepth: number
+  /** Most elements in one bracketed array parameter (`a[]=…`, `a[7]=…`), and highest index. */
   readonly arrayLimit: number
-  /** Values in one in / nin / all list; the list language's own ceiling (MAX_LIST) stays above it. */
+  /** Values in one in / nin / all list of a list filter; the list language's own ceiling (MAX_LIST, 1000) stays above it. */
   readonly listLimit: number
   /** Deepest nesting of arrays and objects in a JSON body. */
   readonly jsonDepth: number
