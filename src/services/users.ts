@@ -8,7 +8,8 @@ import { parseListQuery } from '../query/parse.ts'
 import { planList } from '../query/plan.ts'
 import type { Store } from '../store/connect.ts'
 import type { UserRow } from '../store/schema.ts'
-import { findUser, findUserBy, insertUser, listUsers, type NewUser } from '../store/users.ts'
+import { deleteUserRows, findUser, findUserBy, insertUser, listUsers, updateUserRow, type NewUser } from '../store/users.ts'
+import type { SessionInfo } from './sessions.ts'
 import { formatTime } from './time.ts'
 import { isUserId } from './user-ids.ts'
 
@@ -75,21 +76,37 @@ export function toUserItem(row: UserRow): Record<string, unknown> {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
+// The rules of sign-up and Update User alike. A login or email given blank is no login or email.
+const givenLogin = (login: string | null | undefined): string | null => login?.trim() || null
+const givenEmail = (email: string | null | undefined): string | null => email?.trim().toLowerCase() || null
+
+function checkIdentity(login: string | null, email: string | null, errors: ParameterErrors): void {
+  if (login === null && email === null) errors.add('user[login]', 'login or email is required')
+  if (login !== null && !/^\S{3,50}$/.test(login)) errors.add('user[login]', 'must be 3 to 50 characters without spaces')
+  if (email !== null && (!EMAIL.test(email) || email.length > 255)) errors.add('user[email]', 'is not a valid email address')
+}
+
+function checkNewPassword(password: string | undefined, errors: ParameterErrors): void {
+  if (password === undefined || password.length < 8 || password.length > 200) errors.add('user[password]', 'must be 8 to 200 characters')
+}
+
+/** Which of a new login and email another user holds, once the unique index has refused one of them. */
+async function takenField(store: Store, login: string | null, email: string | null, me?: number): Promise<string> {
+  const owner = login === null ? undefined : await findUserBy(store, 'login', login)
+  return owner !== undefined && owner.id !== me ? 'user[login]' : email === null ? 'user[login]' : 'user[email]'
+}
+
 export async function signUp(store: Store, input: SignUp): Promise<UserRow> {
   const errors = new ParameterErrors()
-  const login = input.login?.trim() || undefined
-  const email = input.email?.trim().toLowerCase() || undefined
-  if (login === undefined && email === undefined) errors.add('user[login]', 'login or email is required')
-  if (login !== undefined && !/^\S{3,50}$/.test(login)) errors.add('user[login]', 'must be 3 to 50 characters without spaces')
-  if (email !== undefined && (!EMAIL.test(email) || email.length > 255)) errors.add('user[email]', 'is not a valid email address')
-  if (input.password === undefined || input.password.length < 8 || input.password.length > 200) {
-    errors.add('user[password]', 'must be 8 to 200 characters')
-  }
+  const login = givenLogin(input.login)
+  const email = givenEmail(input.email)
+  checkIdentity(login, email, errors)
+  checkNewPassword(input.password, errors)
   errors.throwIfAny('invalid_field')
   const now = Date.now()
   const user: NewUser = {
-    login: login ?? null,
-    email: email ?? null,
+    login,
+    email,
     password_hash: await hashPassword(input.password as string),
     full_name: input.full_name ?? null,
     phone: input.phone ?? null,
@@ -108,20 +125,91 @@ export async function signUp(store: Store, input: SignUp): Promise<UserRow> {
     last_request_at: null,
   }
   const row = await insertUser(store, user)
-  if (!row) {
-    const loginTaken = login !== undefined && (await findUserBy(store, 'login', login)) !== undefined
-    throw new AppError('invalid_field', { [loginTaken || email === undefined ? 'user[login]' : 'user[email]']: ['has already been taken'] })
-  }
+  if (!row) throw new AppError('invalid_field', { [await takenField(store, login, email)]: ['has already been taken'] })
   return row
 }
 
-export async function getUser(store: Store, rawId: string): Promise<Record<string, unknown>> {
+function parseUserId(rawId: string): number {
   const id = /^\d{1,15}$/.test(rawId) ? Number(rawId) : NaN
   if (!Number.isSafeInteger(id)) throw new AppError('bad_parameter', { user_id: ['must be an integer'] })
+  return id
+}
+
+export async function getUser(store: Store, rawId: string): Promise<Record<string, unknown>> {
+  const id = parseUserId(rawId)
   // An id users.id cannot hold is no user's: not looked up, as PostgreSQL would refuse the comparison.
   const row = isUserId(id) ? await findUser(store, id) : undefined
   if (!row) throw notFound('User')
   return toUserItem(row)
+}
+
+/** Update User's fields: sign-up's, each also null to clear it, and the current password to change it. */
+export type UserUpdate = { [K in Exclude<keyof SignUp, 'password'>]?: SignUp[K] | null } & { password?: string; old_password?: string }
+
+/** Profile fields: copied as given (tag_list is stored as user_tags). */
+const PROFILE = ['full_name', 'phone', 'website', 'custom_data', 'external_user_id', 'external_id', 'facebook_id', 'twitter_id', 'blob_id', 'avatar', 'timezone'] as const
+
+/** A user changes their own account only; an id that is not the session's is refused whether or not it exists. */
+function ownAccount(session: SessionInfo, id: number, what: string): void {
+  if (id !== session.userId) throw new AppError('forbidden', [`Users can ${what} their own account only`])
+}
+
+/**
+ * Update User (`PUT /users/{id}`). A new password needs the current one (`old_password`), and signs
+ * the user out of every other session. The password is checked and hashed before the transaction
+ * (scrypt takes tens of ms, and SQLite's one connection would wait for it); the update then applies
+ * only if the password is still the one checked.
+ */
+export async function updateUser(store: Store, session: SessionInfo, rawId: string, input: UserUpdate): Promise<Record<string, unknown>> {
+  const id = parseUserId(rawId)
+  ownAccount(session, id, 'update')
+  const current = isUserId(id) ? await findUser(store, id) : undefined
+  if (!current) throw notFound('User')
+
+  const errors = new ParameterErrors()
+  const set: Partial<NewUser> = {}
+  if (input.login !== undefined) set.login = givenLogin(input.login)
+  if (input.email !== undefined) set.email = givenEmail(input.email)
+  const login = set.login !== undefined ? set.login : current.login
+  const email = set.email !== undefined ? set.email : current.email
+  if (input.login !== undefined || input.email !== undefined) checkIdentity(login, email, errors)
+  if (input.password !== undefined) {
+    checkNewPassword(input.password, errors)
+    if (input.old_password === undefined) errors.add('user[old_password]', 'is required to change the password')
+  } else if (input.old_password !== undefined) {
+    errors.add('user[old_password]', 'is only used with user[password]')
+  }
+  errors.throwIfAny('invalid_field')
+  if (input.password !== undefined && !(await checkPassword(input.old_password as string, current.password_hash))) {
+    throw new AppError('invalid_field', { 'user[old_password]': ['is not the current password'] })
+  }
+
+  for (const field of PROFILE) if (input[field] !== undefined) Object.assign(set, { [field]: input[field] })
+  if (input.tag_list !== undefined) set.user_tags = input.tag_list
+  if (input.password !== undefined) set.password_hash = await hashPassword(input.password)
+  set.updated_at = Math.floor(Date.now() / 1000) * 1000
+
+  const row = await updateUserRow(store, id, set, current.password_hash, input.password === undefined ? undefined : session.id)
+  if (row === 'taken') throw new AppError('invalid_field', { [await takenField(store, set.login ?? null, set.email ?? null, id)]: ['has already been taken'] })
+  if (row === undefined) throw new AppError('conflict', ['The account changed while this update was checked (a new password, or deleted); read it and try again'])
+  return toUserItem(row)
+}
+
+/** Delete User (`DELETE /users/{id}`): the account and its sessions; what the user wrote stays (store/users.ts deleteUserRows). */
+export async function deleteUser(store: Store, session: SessionInfo, rawId: string): Promise<void> {
+  const id = parseUserId(rawId)
+  ownAccount(session, id, 'delete')
+  if (!(await deleteUserRows(store, id))) throw notFound('User')
+}
+
+/** Delete User by external user ID (`DELETE /users/external/{id}`): the session's own account, named by its external_user_id. */
+export async function deleteUserByExternalId(store: Store, session: SessionInfo, rawExternalId: string): Promise<void> {
+  const external = /^\d{1,15}$/.test(rawExternalId) ? Number(rawExternalId) : NaN
+  if (!Number.isSafeInteger(external)) throw new AppError('bad_parameter', { external_user_id: ['must be an integer'] })
+  const me = await findUser(store, session.userId)
+  if (!me) throw notFound('User')
+  if (me.external_user_id === null || Number(me.external_user_id) !== external) throw new AppError('forbidden', ['Users can delete their own account only'])
+  await deleteUser(store, session, String(me.id))
 }
 
 /** GET /users: the list language over users; `offset` (Retrieve Users V2) is taken as `skip`. */

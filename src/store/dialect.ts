@@ -16,6 +16,8 @@ export interface Dialect {
   }
   /** SELECT … FOR UPDATE exists. SQLite has no row locks: its one writer at a time serialises updates. */
   readonly rowLocks: boolean
+  /** Whether a failed statement broke a unique index (a login or email taken by another row meanwhile). */
+  isUniqueViolation(error: unknown): boolean
   /**
    * An import's large batches write with no row triggers (store/bulk-load.ts): SQLite's are each
    * connection's own (store/row-triggers.ts, migration 0007), its writers take turns, and its row
@@ -144,10 +146,14 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000
  */
 const lastSeq = (log: string) => sql<string>`cast(coalesce((select seq from sqlite_sequence where name = ${sql.lit(log)}), 0) as text)`
 
+const errorCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   types: { id: sql`text`, bigint: 'integer', json: 'text', autoId: 'integer' },
   rowLocks: false,
+  // better-sqlite3's SqliteError carries SQLite's extended result code.
+  isUniqueViolation: (error) => errorCode(error) === 'SQLITE_CONSTRAINT_UNIQUE',
   importSkipsRowTriggers: true,
   statementsCostRoundTrips: false,
   pageStatementReadsCommitMark: false,
@@ -204,6 +210,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   types: { id: sql`text collate "C"`, bigint: 'bigint', json: 'jsonb', autoId: 'serial' },
   rowLocks: true,
+  isUniqueViolation: (error) => errorCode(error) === '23505',
   importSkipsRowTriggers: false,
   statementsCostRoundTrips: true,
   pageStatementReadsCommitMark: true,

@@ -26,6 +26,11 @@ export async function deleteSession(store: Store, id: number): Promise<void> {
   await store.db.deleteFrom('sessions').where('id', '=', id).execute()
 }
 
+/** Every session of a user but one: a password change signs the user out everywhere else. */
+export async function deleteOtherSessions(store: Store, userId: number, keepId: number): Promise<void> {
+  await store.db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepId).execute()
+}
+
 /** Expired sessions go when their user signs in again, so the table does not grow without bound. */
 export async function deleteExpiredSessions(store: Store, userId: number, now: number): Promise<void> {
   await store.db.deleteFrom('sessions').where('user_id', '=', userId).where('expires_at', '<', now).execute()

@@ -4,6 +4,8 @@ import { isInt32 } from '../int32.ts'
 import { applyPage, whereOf } from '../query/apply.ts'
 import type { ListPlan } from '../query/plan.ts'
 import type { Store } from './connect.ts'
+import { deleteOtherSessions } from './sessions.ts'
+import { withTransaction } from './transaction.ts'
 import type { UserRow, UserTable } from './schema.ts'
 
 export type NewUser = Omit<UserTable, 'id'>
@@ -16,6 +18,44 @@ export async function insertUser(store: Store, user: NewUser): Promise<UserRow |
     .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst()
+}
+
+/**
+ * Updates a user, and with `signOutOthersBut` deletes every other session of theirs, in one
+ * transaction. The updated row; 'taken' when a new login or email is another user's (the unique
+ * index decides, race-free; caught outside the transaction, which PostgreSQL aborts on the error);
+ * undefined when the user is gone or their password is no longer `passwordHash` (changed meanwhile).
+ */
+export async function updateUserRow(
+  store: Store,
+  id: number,
+  set: Partial<NewUser>,
+  passwordHash: string,
+  signOutOthersBut?: number,
+): Promise<UserRow | 'taken' | undefined> {
+  try {
+    return await withTransaction(store, async (tx) => {
+      const row = await tx.db.updateTable('users').set(set).where('id', '=', id).where('password_hash', '=', passwordHash).returningAll().executeTakeFirst()
+      if (row && signOutOthersBut !== undefined) await deleteOtherSessions(tx, id, signOutOthersBut)
+      return row
+    })
+  } catch (error) {
+    if (store.dialect.isUniqueViolation(error)) return 'taken'
+    throw error
+  }
+}
+
+/**
+ * Removes the account and its sessions, nothing else: dialogs, memberships and messages keep the
+ * id, as they keep the ids of an imported app's users who have no account here. One transaction;
+ * whether the user existed.
+ */
+export async function deleteUserRows(store: Store, id: number): Promise<boolean> {
+  return withTransaction(store, async (tx) => {
+    await tx.db.deleteFrom('sessions').where('user_id', '=', id).execute()
+    const { numDeletedRows } = await tx.db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+    return numDeletedRows > 0n
+  })
 }
 
 export async function findUser(store: Store, id: number): Promise<UserRow | undefined> {

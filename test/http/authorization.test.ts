@@ -71,6 +71,16 @@ const CHAT: Record<string, ChatCase[]> = {
   'GET /users': [{ request: (_, me) => ({ method: 'GET', path: `/users?id[in]=${me?.id ?? 1}` }), expect: ANY_USER }],
   'GET /users/v2': [{ request: (_, me) => ({ method: 'GET', path: `/users/v2?id[in]=${me?.id ?? 1}` }), expect: ANY_USER }],
   'GET /users/:user_id': [{ request: (_, me) => ({ method: 'GET', path: `/users/${me?.id ?? 1}` }), expect: ANY_USER }],
+  // A user changes and deletes their own account only (deleting it is test/chat/user-account.test.ts's:
+  // the callers here are shared by every cell).
+  'PUT /users/:user_id': [
+    { request: (_, me) => ({ method: 'PUT', path: `/users/${me?.id ?? 1}`, body: { user: { full_name: 'me' } } }), expect: ANY_USER },
+    { variant: "another's", request: (fx) => ({ method: 'PUT', path: `/users/${fx.extra}`, body: { user: { full_name: 'not me' } } }), expect: '403 403 403 403 403 401 401' },
+  ],
+  'DELETE /users/:user_id': [{ variant: "another's", request: (fx) => ({ method: 'DELETE', path: `/users/${fx.extra}` }), expect: '403 403 403 403 403 401 401' }],
+  'DELETE /users/external/:external_user_id': [
+    { variant: "another's", request: () => ({ method: 'DELETE', path: '/users/external/52691165' }), expect: '403 403 403 403 403 401 401' },
+  ],
   'GET /chat/Dialog': [{ request: () => ({ method: 'GET', path: '/chat/Dialog' }), expect: ANY_USER }],
   'POST /chat/Dialog': [{ request: () => ({ method: 'POST', path: '/chat/Dialog', body: { type: 4, name: 'new' } }), expect: '201 201 201 201 201 401 401' }],
   'PUT /chat/Dialog/:dialog_id': [

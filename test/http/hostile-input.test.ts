@@ -69,7 +69,7 @@ for (const kind of STORES) {
       const ann = await server.user('ann')
       const dialog = (await ann.call('POST', '/chat/Dialog', { body: { type: 2, name: 'x', occupants_ids: [bob.id] } })).json._id as string
       const message = (await ann.call('POST', '/chat/Message', { body: { chat_dialog_id: dialog, message: 'm' } })).json._id as string
-      const values: Record<string, string> = { dialog_id: dialog, message_id: message, user_id: String(ann.id), '*': 'swagger-ui.css' }
+      const values: Record<string, string> = { dialog_id: dialog, message_id: message, user_id: String(ann.id), external_user_id: '52691165', '*': 'swagger-ui.css' }
       const fill = (name: string) => {
         if (!(name in values)) throw new Error(`no value for path parameter :${name}; add one to fixture()`)
         return values[name]!

@@ -56,7 +56,8 @@ describe('OpenAPI', () => {
     const doc = (await send(`${server.url}/openapi.json`, 'GET')).json
     const expected: Record<string, string[]> = {
       '/users': ['get', 'post'],
-      '/users/{user_id}': ['get'],
+      '/users/{user_id}': ['delete', 'get', 'put'],
+      '/users/external/{external_user_id}': ['delete'],
       '/session': ['delete', 'get', 'post'],
       '/chat/Dialog': ['get', 'post'],
       '/chat/Dialog/{dialog_id}': ['delete', 'put'],

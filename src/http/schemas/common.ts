@@ -17,6 +17,13 @@ export const nullableIntArray = (description?: string) =>
  * (a 500); outside these bounds it is a 422 naming the field.
  */
 export const SafeInteger = () => Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })
+/**
+ * A field that null clears. Written as `type: [..., 'null']`, not a union: Ajv's type coercion would
+ * turn a null into "" or 0 to fit a union's first branch; with null among the types it stays null.
+ */
+export const stringOrNull = (maxLength: number) => Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength })
+export const integerOrNull = (minimum = Number.MIN_SAFE_INTEGER, maximum = Number.MAX_SAFE_INTEGER) =>
+  Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum, maximum })
 /** Any JSON value, written as given. */
 export const anyJson = (description?: string) => Type.Unknown(description ? { description } : {})
 export const Time = Type.String({ description: 'UTC time, second precision: 2022-02-17T11:01:40Z', examples: ['2022-02-17T11:01:40Z'] })

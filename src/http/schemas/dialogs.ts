@@ -1,6 +1,6 @@
 // The admin dialog item (Retrieve Dialogs item + silent_ids, deleted_ids) and the Dialog Update body.
 import { Type, type Static } from 'typebox'
-import { ObjectIdString, Time, anyJson, nullable, nullableIntArray } from './common.ts'
+import { ObjectIdString, Time, anyJson, nullable, nullableIntArray, stringOrNull } from './common.ts'
 
 export const DialogSchema = Type.Object(
   {
@@ -47,7 +47,6 @@ const IdListChanges = Type.Object(
 
 // "T or null" as a type array, not a Union: with Ajv's coerceTypes the Union's first branch would
 // turn a null into "" (or false) instead of letting it clear the field.
-const stringOrNull = (maxLength: number) => Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength })
 const booleanOrNull = () => Type.Unsafe<boolean | null>({ type: ['boolean', 'null'] })
 
 export const DialogUpdateSchema = Type.Object(

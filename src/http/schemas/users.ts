@@ -1,6 +1,6 @@
 // Users and sessions on the wire: the user item, the session envelope, sign-up and session bodies.
 import { Type, type Static } from 'typebox'
-import { SafeInteger, Time, nullable } from './common.ts'
+import { SafeInteger, Time, integerOrNull, nullable, stringOrNull } from './common.ts'
 
 export const UserSchema = Type.Object(
   {
@@ -71,6 +71,35 @@ export const SignUpBody = Type.Object(
   { additionalProperties: false },
 )
 export type SignUpBody = Static<typeof SignUpBody>
+
+/** Update User: sign-up's fields, each also null to clear it (JSON), and the current password to change it. */
+export const UpdateUserBody = Type.Object(
+  {
+    user: Type.Object(
+      {
+        login: Type.Optional(stringOrNull(50)),
+        email: Type.Optional(stringOrNull(255)),
+        password: Type.Optional(text(200)),
+        old_password: Type.Optional(Type.String({ maxLength: 200, description: 'The current password; required with password' })),
+        full_name: Type.Optional(stringOrNull(200)),
+        phone: Type.Optional(stringOrNull(50)),
+        website: Type.Optional(stringOrNull(500)),
+        custom_data: Type.Optional(stringOrNull(10000)),
+        external_user_id: Type.Optional(integerOrNull()),
+        external_id: Type.Optional(stringOrNull(200)),
+        facebook_id: Type.Optional(stringOrNull(200)),
+        twitter_id: Type.Optional(stringOrNull(200)),
+        blob_id: Type.Optional(integerOrNull()),
+        avatar: Type.Optional(stringOrNull(2000)),
+        tag_list: Type.Optional(stringOrNull(1000)),
+        timezone: Type.Optional(integerOrNull(-720, 840)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type UpdateUserBody = Static<typeof UpdateUserBody>
 
 export const SessionBody = Type.Object(
   {

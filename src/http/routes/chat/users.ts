@@ -1,13 +1,14 @@
-// POST /users (sign-up; auth key required), GET /users/{id}, GET /users and /users/v2 (the list).
+// POST /users (sign-up; auth key required), GET, PUT and DELETE /users/{id}, DELETE
+// /users/external/{id}, GET /users and /users/v2 (the list).
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { USERS } from '../../../query/catalogue.ts'
-import { getUser, listUserItems, signUp, toUserItem } from '../../../services/users.ts'
+import { deleteUser, deleteUserByExternalId, getUser, listUserItems, signUp, toUserItem, updateUser } from '../../../services/users.ts'
 import { requireSession } from '../../auth.ts'
 import { listParams } from '../../params.ts'
 import { sendAsIs } from '../../send-as-is.ts'
 import { ErrorBody, errorResponses, listEnvelope, listParamsDoc } from '../../schemas/common.ts'
-import { SignUpBody, UserSchema } from '../../schemas/users.ts'
+import { SignUpBody, UpdateUserBody, UserSchema } from '../../schemas/users.ts'
 import { tokenSecurity, type ChatRouteDeps } from './deps.ts'
 
 export function userRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
@@ -27,16 +28,58 @@ export function userRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
   })
 
   const withToken = { onRequest: requireSession(store) }
+  const userId = Type.Object({ user_id: Type.String() })
   app.get<{ Params: { user_id: string } }>('/users/:user_id', {
     ...withToken,
     schema: {
       tags: ['users'],
       security: tokenSecurity,
       summary: 'A user by id',
-      params: Type.Object({ user_id: Type.String() }),
+      params: userId,
       response: { 200: Type.Object({ user: UserSchema }), 404: ErrorBody, ...errorResponses },
     },
     handler: async (request) => ({ user: await getUser(store, request.params.user_id) }),
+  })
+
+  app.put<{ Params: { user_id: string }; Body: UpdateUserBody }>('/users/:user_id', {
+    ...withToken,
+    schema: {
+      tags: ['users'],
+      security: tokenSecurity,
+      summary: "Update User: the session's own account; a new password needs old_password and signs out the other sessions",
+      params: userId,
+      body: UpdateUserBody,
+      response: { 200: Type.Object({ user: UserSchema }), 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, ...errorResponses },
+    },
+    handler: async (request) => ({ user: await updateUser(store, request.session!, request.params.user_id, request.body.user) }),
+  })
+  app.delete<{ Params: { user_id: string } }>('/users/:user_id', {
+    ...withToken,
+    schema: {
+      tags: ['users'],
+      security: tokenSecurity,
+      summary: "Delete User: the session's own account and its sessions; its dialogs and messages stay",
+      params: userId,
+      response: { 200: Type.Object({}), 404: ErrorBody, ...errorResponses },
+    },
+    handler: async (request) => {
+      await deleteUser(store, request.session!, request.params.user_id)
+      return {}
+    },
+  })
+  app.delete<{ Params: { external_user_id: string } }>('/users/external/:external_user_id', {
+    ...withToken,
+    schema: {
+      tags: ['users'],
+      security: tokenSecurity,
+      summary: "Delete User by external user ID: the session's own account, named by its external_user_id",
+      params: Type.Object({ external_user_id: Type.String() }),
+      response: { 200: Type.Object({}), 404: ErrorBody, ...errorResponses },
+    },
+    handler: async (request) => {
+      await deleteUserByExternalId(store, request.session!, request.params.external_user_id)
+      return {}
+    },
   })
 
   for (const url of ['/users', '/users/v2']) {
