@@ -52,7 +52,7 @@ export async function deleteDialogRows(store: Store, id: string): Promise<void> 
  * The dialogs a user sees in Retrieve Dialogs: every broadcast, and those they are a member of
  * (dialog_users), except those they deleted for themselves (deleted_ids).
  */
-function visibleTo(store: Store, userId: number) {
+export function visibleTo(store: Store, userId: number) {
   const d = store.dialect
   return (eb: ExpressionBuilder<Database, 'dialogs'>) =>
     eb.and([

@@ -109,6 +109,7 @@ const CHAT: Record<string, ChatCase[]> = {
   'GET /chat/Message': [{ request: (fx) => ({ method: 'GET', path: `/chat/Message?chat_dialog_id=${fx.id}` }), expect: MEMBERS_ONLY }],
   'POST /chat/Message': [{ request: (fx) => ({ method: 'POST', path: '/chat/Message', body: { chat_dialog_id: fx.id, message: 'hi' } }), expect: '201 201 201 404 404 401 401' }],
   'PUT /chat/Message': [{ request: (fx) => ({ method: 'PUT', path: '/chat/Message', body: { chat_dialog_id: fx.id, read: 1 } }), expect: MEMBERS_ONLY }],
+  'GET /chat/search': [{ request: () => ({ method: 'GET', path: '/chat/search?search_text=from the owner' }), expect: ANY_USER }],
   'GET /chat/Message/unread': [{ request: (fx) => ({ method: 'GET', path: `/chat/Message/unread?chat_dialog_ids=${fx.id}` }), expect: ANY_USER }],
   'PUT /chat/Message/:message_id': [
     { request: (fx) => ({ method: 'PUT', path: `/chat/Message/${fx.msg}`, body: { read: 1 } }), expect: MEMBERS_ONLY },

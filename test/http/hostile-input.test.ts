@@ -18,7 +18,7 @@ const deep = (n: number) => 'a' + '[b]'.repeat(n) + '=1'
 const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('&')
 const TEN_MB = 10 * 1024 * 1024
 /** The GET routes that read a body (ConnectyCube's `curl -X GET -d …`): the lists and exports. */
-const READS_GET_BODY = /^\/(admin\/chat\/(list|export|messages\/(list|export))|chat\/(Dialog|Message)|users(\/v2)?|chat\/Message\/unread)$/
+const READS_GET_BODY = /^\/(admin\/chat\/(list|export|messages\/(list|export))|chat\/(Dialog|Message|search)|users(\/v2)?|chat\/Message\/unread)$/
 const deepJson = '{"a":'.repeat(100) + '1' + '}'.repeat(100)
 
 /** The fixed worst cases, each sent to every route: [name, query string, body, content type]. */

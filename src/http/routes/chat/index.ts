@@ -1,8 +1,9 @@
-// The user-facing API: users, sessions, dialogs, messages.
+// The user-facing API: users, sessions, dialogs, messages, search.
 import type { FastifyInstance } from 'fastify'
 import type { ChatRouteDeps } from './deps.ts'
 import { dialogRoutes } from './dialogs.ts'
 import { messageRoutes } from './messages.ts'
+import { searchRoutes } from './search.ts'
 import { sessionRoutes } from './sessions.ts'
 import { userRoutes } from './users.ts'
 
@@ -11,4 +12,5 @@ export function chatRoutes(app: FastifyInstance, deps: ChatRouteDeps): void {
   userRoutes(app, deps)
   dialogRoutes(app, deps)
   messageRoutes(app, deps)
+  searchRoutes(app, deps)
 }
