@@ -11,6 +11,7 @@ import { demoData } from '../src/services/demo-data.ts'
 import { importItems, type ImportKind, type Located } from '../src/services/import.ts'
 import type { Item } from '../src/services/items.ts'
 import { createStore, migrate, SQLITE_PAGE_SIZE, type Store } from '../src/store/connect.ts'
+import { createPostgresDatabase } from '../test/helpers/stores.ts'
 import { peakRssMb, resetPeakRss } from './measure.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -163,6 +164,25 @@ export async function sqliteDataset(dir: string, messages: number, seed: number,
     return { file, stats, figures }
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * The data set in a fresh PostgreSQL database on the server at `serverUrl`, opened as a store for
+ * `work`; the database is dropped afterwards, whatever happens.
+ */
+export async function withPostgresDataset<T>(serverUrl: string, messages: number, seed: number, work: (store: Store) => Promise<T>): Promise<T> {
+  const db = await createPostgresDatabase(serverUrl)
+  try {
+    await postgresDataset(db.url, messages, seed)
+    const store = createStore(loadConfig({ PARLEY_STATEMENT_TIMEOUT: '0' }, { databaseUrl: db.url }).store)
+    try {
+      return await work(store)
+    } finally {
+      await store.close()
+    }
+  } finally {
+    await db.drop()
   }
 }
 

@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config.ts'
 import { messagesPerDay } from '../src/services/message-days.ts'
 import { createStore, type Store } from '../src/store/connect.ts'
-import { createPostgresDatabase } from '../test/helpers/stores.ts'
-import { parseSize, postgresDataset, sqliteDataset, type DatasetStats } from './dataset.ts'
+import { parseSize, sqliteDataset, withPostgresDataset, type DatasetStats } from './dataset.ts'
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '1m' }, dir: { type: 'string', default: '/tmp/parley-bench' }, pg: { type: 'string' } } })
 const size = parseSize(values.messages!)
@@ -53,17 +52,4 @@ try {
   await sqlite.close()
 }
 
-if (values.pg) {
-  const db = await createPostgresDatabase(values.pg)
-  try {
-    await postgresDataset(db.url, size, 1)
-    const pg = createStore(loadConfig({ PARLEY_STATEMENT_TIMEOUT: '0' }, { databaseUrl: db.url }).store)
-    try {
-      await measure('PostgreSQL', pg, dataset.stats)
-    } finally {
-      await pg.close()
-    }
-  } finally {
-    await db.drop()
-  }
-}
+if (values.pg) await withPostgresDataset(values.pg, size, 1, (store) => measure('PostgreSQL', store, dataset.stats))

@@ -11,8 +11,7 @@ import { sql } from 'kysely'
 import { loadConfig } from '../src/config.ts'
 import { search } from '../src/services/search.ts'
 import { createStore, type Store } from '../src/store/connect.ts'
-import { createPostgresDatabase } from '../test/helpers/stores.ts'
-import { parseSize, postgresDataset, ROOT, sizeLabel, sqliteDataset, type DatasetStats } from './dataset.ts'
+import { parseSize, ROOT, sizeLabel, sqliteDataset, withPostgresDataset, type DatasetStats } from './dataset.ts'
 import { machine } from './report.ts'
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '1m' }, dir: { type: 'string', default: '/var/tmp/parley-bench' }, pg: { type: 'string' } } })
@@ -78,20 +77,7 @@ try {
   for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true })
 }
 
-if (values.pg) {
-  const db = await createPostgresDatabase(values.pg)
-  try {
-    await postgresDataset(db.url, size, 1)
-    const pg = createStore(loadConfig({ PARLEY_STATEMENT_TIMEOUT: '0' }, { databaseUrl: db.url }).store)
-    try {
-      results.postgres = await measure('PostgreSQL', pg, dataset.stats)
-    } finally {
-      await pg.close()
-    }
-  } finally {
-    await db.drop()
-  }
-}
+if (values.pg) results.postgres = await withPostgresDataset(values.pg, size, 1, (store) => measure('PostgreSQL', store, dataset.stats))
 
 const date = new Date().toISOString().slice(0, 10)
 const file = join(ROOT, 'bench', 'results', `${date}-${sizeLabel(size)}-search.json`)
