@@ -7,7 +7,7 @@ import type { Config } from './config.ts'
 import { auditAdminRequests } from './http/admin-audit.ts'
 import { authKeyChecker, confirmBeforeSending, requireAdminKey } from './http/auth.ts'
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts'
-import { answerExpectation, clientErrorHandler, requireHost } from './http/client-errors.ts'
+import { answerExpectation, clientErrorHandler, lingerOnEarlyClose, requireHost } from './http/client-errors.ts'
 import { installInputGuard } from './http/input-guard.ts'
 import { NextPages } from './services/next-page.ts'
 import { countRequests, createHttpMetrics } from './http/metrics.ts'
@@ -91,6 +91,7 @@ export async function buildApp({ config, store, logger, uiDir }: AppOptions): Pr
 
   installErrorHandler(app)
   app.addHook('onRequest', requireHost)
+  app.addHook('onSend', lingerOnEarlyClose)
   app.server.on('checkExpectation', answerExpectation)
   serverTiming(app)
   installInputGuard(app)
