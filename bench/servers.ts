@@ -64,8 +64,10 @@ export async function createKey(storeArgs: string[]): Promise<string> {
   return key
 }
 
-/** `parley serve` on the store, at PARLEY_LOG_LEVEL=warn; resolves once /health answers 200. */
-/** `env`: PARLEY_* settings of this server (the bench's own environment's are not passed on). */
+/**
+ * `parley serve` on the store, at PARLEY_LOG_LEVEL=warn; resolves once /health answers 200. `env`:
+ * PARLEY_* settings of this server (the bench's own environment's are not passed on).
+ */
 export async function startParley(storeArgs: string[], env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort()
   const child = spawn(process.execPath, ['bin/parley.js', 'serve', ...storeArgs, '--host', '127.0.0.1', '--port', String(port)], {

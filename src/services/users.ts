@@ -129,11 +129,14 @@ export async function signUp(store: Store, input: SignUp): Promise<UserRow> {
   return row
 }
 
-function parseUserId(rawId: string): number {
-  const id = /^\d{1,15}$/.test(rawId) ? Number(rawId) : NaN
-  if (!Number.isSafeInteger(id)) throw new AppError('bad_parameter', { user_id: ['must be an integer'] })
-  return id
+/** A path's whole number (`user_id`, `external_user_id`): a safe integer, or a 400 naming it. */
+function pathNumber(raw: string, name: string): number {
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(n)) throw new AppError('bad_parameter', { [name]: ['must be an integer'] })
+  return n
 }
+
+const parseUserId = (rawId: string): number => pathNumber(rawId, 'user_id')
 
 export async function getUser(store: Store, rawId: string): Promise<Record<string, unknown>> {
   const id = parseUserId(rawId)
@@ -163,7 +166,8 @@ function ownAccount(session: SessionInfo, id: number, what: string): void {
 export async function updateUser(store: Store, session: SessionInfo, rawId: string, input: UserUpdate): Promise<Record<string, unknown>> {
   const id = parseUserId(rawId)
   ownAccount(session, id, 'update')
-  const current = isUserId(id) ? await findUser(store, id) : undefined
+  // The session's own id: always one users.id can hold.
+  const current = await findUser(store, id)
   if (!current) throw notFound('User')
 
   const errors = new ParameterErrors()
@@ -204,12 +208,11 @@ export async function deleteUser(store: Store, session: SessionInfo, rawId: stri
 
 /** Delete User by external user ID (`DELETE /users/external/{id}`): the session's own account, named by its external_user_id. */
 export async function deleteUserByExternalId(store: Store, session: SessionInfo, rawExternalId: string): Promise<void> {
-  const external = /^\d{1,15}$/.test(rawExternalId) ? Number(rawExternalId) : NaN
-  if (!Number.isSafeInteger(external)) throw new AppError('bad_parameter', { external_user_id: ['must be an integer'] })
+  const external = pathNumber(rawExternalId, 'external_user_id')
   const me = await findUser(store, session.userId)
   if (!me) throw notFound('User')
   if (me.external_user_id === null || Number(me.external_user_id) !== external) throw new AppError('forbidden', ['Users can delete their own account only'])
-  await deleteUser(store, session, String(me.id))
+  if (!(await deleteUserRows(store, me.id))) throw notFound('User')
 }
 
 /** GET /users: the list language over users; `offset` (Retrieve Users V2) is taken as `skip`. */
