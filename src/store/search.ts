@@ -23,23 +23,24 @@ export interface ChunkCursor {
  * delete), the most recently active first; of `only`, when given.
  */
 export async function readableDialogIds(store: Store, userId: number, only: readonly string[] | null): Promise<string[]> {
-  let q = store.db.selectFrom('dialogs').select('id').where(visibleTo(store, userId))
-  if (only !== null) q = q.where('id', 'in', only.length > 0 ? [...only] : [''])
-  const rows = await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').execute()
+  const rows = await readable(store, userId, only).select('id').orderBy('updated_at', 'desc').orderBy('id', 'desc').execute()
   return rows.map((r) => r.id)
 }
 
 /** Of those dialogs, the ones whose name holds `text` (case-sensitive) and were created in `range`; newest first. */
 export async function dialogsNamed(store: Store, userId: number, text: string, range: TimeRange, only: readonly string[] | null, limit: number): Promise<DialogRow[]> {
-  let q = store.db
-    .selectFrom('dialogs')
+  const q = readable(store, userId, only)
     .selectAll()
-    .where(visibleTo(store, userId))
     .where(store.dialect.contains(sql.ref('name'), text))
     .where('created_at', '>=', range.from)
     .where('created_at', '<=', range.to)
-  if (only !== null) q = q.where('id', 'in', only.length > 0 ? [...only] : [''])
   return (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()) as DialogRow[]
+}
+
+/** The dialogs `userId` reads, of `only` when given (an empty `only`: none, not an empty IN list, which PostgreSQL does not parse). */
+function readable(store: Store, userId: number, only: readonly string[] | null) {
+  const q = store.db.selectFrom('dialogs').where(visibleTo(store, userId))
+  return only === null ? q : q.where('id', 'in', only.length > 0 ? [...only] : [''])
 }
 
 export interface Chunk {
